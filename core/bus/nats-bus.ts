@@ -1,0 +1,181 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { DependencyError, messageOf } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Bus, BusMessage, DurableConsumer, DurableConsumerParams, PublishAck, PublishOptions } from './bus.ts';
+import { type StreamSettings, streamConfigs } from './streams.ts';
+
+const NS_PER_MS = 1_000_000;
+
+/** Parameters of {@link connectBus}. */
+export interface ConnectBusParams {
+  servers: string;
+  streams: StreamSettings;
+  /** Connection name shown by the server (`aegis-ingest-writer`). */
+  name?: string;
+  logger?: Logger;
+}
+
+/** Connects to NATS JetStream.
+ *  @example const bus = await connectBus({ servers: nats.url, streams }); await bus.ensureStreams(); */
+export async function connectBus(params: ConnectBusParams): Promise<Bus> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: params.servers.split(',').map((s) => s.trim()),
+      name: params.name ?? 'aegis',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    });
+  } catch (err) {
+    throw new DependencyError(`cannot connect to NATS at ${params.servers}: ${messageOf(err)}`, {
+      dependency: 'nats',
+      retryable: true,
+      cause: err,
+    });
+  }
+  const jsm = await jetstreamManager(nc);
+  return new NatsBus(params, nc, jetstream(nc), jsm);
+}
+
+class NatsBus implements Bus {
+  readonly servers: string;
+  constructor(
+    private readonly params: ConnectBusParams,
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+  ) {
+    this.servers = params.servers;
+  }
+
+  async ensureStreams(): Promise<void> {
+    for (const config of streamConfigs(this.params.streams)) {
+      const name = config.name!;
+      try {
+        await this.jsm.streams.info(name);
+        await this.jsm.streams.update(name, config);
+      } catch (err) {
+        if (!(err instanceof JetStreamApiError && err.code === 10059)) throw wrap(err, `cannot update stream ${name}`);
+        await this.jsm.streams.add(config).catch((e) => {
+          throw wrap(e, `cannot create stream ${name}`);
+        });
+      }
+    }
+  }
+
+  async publish(subject: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<PublishAck> {
+    const hdrs = options.headers ? natsHeaders() : undefined;
+    for (const [k, v] of Object.entries(options.headers ?? {})) hdrs!.set(k, v);
+    try {
+      const ack = await this.js.publish(subject, payload, {
+        ...(options.msgId ? { msgID: options.msgId } : {}),
+        ...(hdrs ? { headers: hdrs } : {}),
+        timeout: options.timeoutMs ?? 10_000,
+      });
+      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      throw wrap(err, `cannot publish to ${subject}`);
+    }
+  }
+
+  async consume(params: DurableConsumerParams): Promise<DurableConsumer> {
+    const config = {
+      durable_name: params.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      max_deliver: params.maxDeliver,
+      ack_wait: params.ackWaitMs * NS_PER_MS,
+      max_ack_pending: params.maxAckPending,
+      ...(params.backoffMs?.length ? { backoff: params.backoffMs.map((ms) => ms * NS_PER_MS) } : {}),
+      ...(params.filterSubjects?.length ? { filter_subjects: params.filterSubjects } : {}),
+    };
+    try {
+      // add is idempotent for an identical config; update applies changed settings of an existing one.
+      await this.jsm.consumers.add(params.stream, config).catch(async (err) => {
+        if (err instanceof JetStreamApiError && err.code === 10148) return this.jsm.consumers.update(params.stream, params.durable, config);
+        throw err;
+      });
+      const consumer = await this.js.consumers.get(params.stream, params.durable);
+      // Pull in slices well below max_ack_pending so that several replicas share the work.
+      const messages = await consumer.consume({ max_messages: Math.min(1000, params.maxAckPending) });
+      const jsm = this.jsm;
+      return {
+        async *[Symbol.asyncIterator]() {
+          for await (const m of messages) yield toBusMessage(m);
+        },
+        async pending() {
+          const info = await jsm.consumers.info(params.stream, params.durable);
+          return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+        },
+        async stop() {
+          await messages.close();
+        },
+      };
+    } catch (err) {
+      throw wrap(err, `cannot consume ${params.stream}/${params.durable}`);
+    }
+  }
+
+  async streamMessages(stream: string): Promise<number> {
+    const info = await this.jsm.streams.info(stream).catch((err) => {
+      throw wrap(err, `cannot read stream ${stream}`);
+    });
+    return info.state.messages;
+  }
+
+  async read(stream: string, max: number, filterSubject?: string) {
+    const out: { subject: string; seq: number; data: Uint8Array; headers: Record<string, string> }[] = [];
+    const consumer = await this.js.consumers.get(stream, filterSubject ? { filter_subjects: [filterSubject] } : {});
+    const total = await this.streamMessages(stream);
+    if (total === 0) return out;
+    const messages = await consumer.fetch({ max_messages: Math.min(max, total), expires: 2000 });
+    for await (const m of messages) {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of m.headers ?? []) headers[k] = v.join(',');
+      out.push({ subject: m.subject, seq: m.seq, data: m.data, headers });
+      if (out.length >= max) break;
+    }
+    await consumer.delete().catch(() => undefined);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain().catch((err) => this.params.logger?.warn({ err: messageOf(err) }, 'nats drain failed'));
+  }
+}
+
+function toBusMessage(m: JsMsg): BusMessage {
+  return {
+    subject: m.subject,
+    data: m.data,
+    seq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    redelivered: m.redelivered,
+    msgId: m.headers?.get('Nats-Msg-Id') || undefined,
+    header: (name) => m.headers?.get(name) || undefined,
+    ack: () => m.ack(),
+    ackAck: () => m.ackAck(),
+    nak: (delayMs) => m.nak(delayMs),
+    working: () => m.working(),
+    term: (reason) => m.term(reason),
+  };
+}
+
+function wrap(err: unknown, what: string): DependencyError {
+  if (err instanceof DependencyError) return err;
+  const code = err instanceof JetStreamApiError ? err.code : (err as { code?: string | number })?.code;
+  // API errors (bad config, not found) will fail again; timeouts and disconnects may not.
+  const retryable = !(err instanceof JetStreamApiError);
+  return new DependencyError(`${what}: ${messageOf(err)}`, { dependency: 'nats', retryable, dependencyCode: code, cause: err });
+}

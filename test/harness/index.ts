@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bus, connectBus, type EmbeddedNatsServer, startNatsServer } from '../../core/bus/index.ts';
+import { migrate, openEmbeddedWarehouse, type Warehouse } from '../../core/warehouse/index.ts';
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = 'aegis-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Stream settings for tests: short retention is irrelevant, replicas 1. */
+export const TEST_STREAMS = { replicas: 1, telemetryMaxAgeHours: 1, retainDays: 1, duplicateWindowSec: 120 };
+
+/** A real `nats-server -js` on a free port with its store in a temp dir, plus a connected bus. */
+export async function startTestNats(): Promise<{ server: EmbeddedNatsServer; bus: Bus; connect: () => Promise<Bus>; stop: () => Promise<void> }> {
+  const dir = tempDir('aegis-nats-');
+  const server = await startNatsServer({ storeDir: dir.path });
+  const connect = async () => connectBus({ servers: server.url, streams: TEST_STREAMS, name: 'aegis-test' });
+  const bus = await connect();
+  await bus.ensureStreams();
+  return {
+    server,
+    bus,
+    connect,
+    stop: async () => {
+      await bus.close();
+      await server.stop();
+      dir.remove();
+    },
+  };
+}
+
+/** The real embedded ClickHouse engine in a temp dir, migrated. One per test file (one engine per process). */
+export async function startTestWarehouse(): Promise<{ warehouse: Warehouse; path: string; stop: () => Promise<void> }> {
+  const dir = tempDir('aegis-ch-');
+  const warehouse = await openEmbeddedWarehouse({ path: dir.path, database: 'aegis' });
+  await migrate(warehouse);
+  return {
+    warehouse,
+    path: dir.path,
+    stop: async () => {
+      await warehouse.close();
+      dir.remove();
+    },
+  };
+}
