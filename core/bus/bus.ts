@@ -72,6 +72,8 @@ export interface Bus {
   streamMessages(stream: string): Promise<number>;
   /** Reads up to `max` messages of a stream from its start (inspection and tests; no consumer state). */
   read(stream: string, max: number, filterSubject?: string): Promise<{ subject: string; seq: number; data: Uint8Array; headers: Record<string, string> }[]>;
+  /** Removes every message of a stream (operator maintenance and tests). */
+  purge(stream: string): Promise<void>;
   /** Flushes and closes the connection. */
   close(): Promise<void>;
 }

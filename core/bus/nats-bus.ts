@@ -97,7 +97,9 @@ class NatsBus implements Bus {
       ack_wait: params.ackWaitMs * NS_PER_MS,
       max_ack_pending: params.maxAckPending,
       ...(params.backoffMs?.length ? { backoff: params.backoffMs.map((ms) => ms * NS_PER_MS) } : {}),
-      ...(params.filterSubjects?.length ? { filter_subjects: params.filterSubjects } : {}),
+      // nats-server 2.9 (Debian 12) knows only the single filter_subject.
+      ...(params.filterSubjects?.length === 1 ? { filter_subject: params.filterSubjects[0] } : {}),
+      ...(params.filterSubjects && params.filterSubjects.length > 1 ? { filter_subjects: params.filterSubjects } : {}),
     };
     try {
       // add is idempotent for an identical config; update applies changed settings of an existing one.
@@ -135,7 +137,7 @@ class NatsBus implements Bus {
 
   async read(stream: string, max: number, filterSubject?: string) {
     const out: { subject: string; seq: number; data: Uint8Array; headers: Record<string, string> }[] = [];
-    const consumer = await this.js.consumers.get(stream, filterSubject ? { filter_subjects: [filterSubject] } : {});
+    const consumer = await this.js.consumers.get(stream, filterSubject ? { filter_subject: filterSubject } : {});
     const total = await this.streamMessages(stream);
     if (total === 0) return out;
     const messages = await consumer.fetch({ max_messages: Math.min(max, total), expires: 2000 });
@@ -147,6 +149,12 @@ class NatsBus implements Bus {
     }
     await consumer.delete().catch(() => undefined);
     return out;
+  }
+
+  async purge(stream: string): Promise<void> {
+    await this.jsm.streams.purge(stream).catch((err) => {
+      throw wrap(err, `cannot purge stream ${stream}`);
+    });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,31 @@
+/** Lifecycle state of a component. */
+export type ComponentState = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** What every role and long-running component exposes: `start()` returns quickly, `stop()` stops
+ *  intake, flushes what is buffered, honours the deadline, and is safe to call twice or before start. */
+export interface Component {
+  readonly name: string;
+  readonly state: ComponentState;
+  start(): Promise<void>;
+  stop(options?: { deadlineMs?: number }): Promise<void>;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** Exponential backoff with full jitter: a random wait in [0, min(maxMs, initialMs·2^attempt)]. */
+export function backoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.max(initialMs / 2, Math.round(random() * ceiling));
+}

@@ -1,0 +1,66 @@
+import type { z } from 'zod';
+import {
+  envelopeSchema,
+  kindOfSubject,
+  recordSchemas,
+  type TelemetryKind,
+} from '../../schemas/index.ts';
+import type { Rejection } from '../parsers/types.ts';
+import { rejectionFromZod } from '../parsers/validate.ts';
+
+/** A telemetry message turned into rows for its table. */
+export interface DecodedMessage {
+  kind: TelemetryKind;
+  /** Source token of the subject (`aegis.telemetry.<kind>.<source>`), stored in the `source` column. */
+  source: string;
+  /** One JSON object per valid record, with `source` and `_seq` added. */
+  rows: string[];
+  /** Records that failed validation, with their original JSON. */
+  rejected: (Rejection & { record: unknown })[];
+}
+
+/** Why a whole message was refused. */
+export interface MessageRejection {
+  reason: string;
+}
+
+/** Decodes and validates one TELEMETRY message. Never throws: a message that cannot be read at all is
+ *  a MessageRejection; bad records inside a readable message are listed in `rejected`. */
+export function decodeTelemetryMessage(subject: string, data: Uint8Array, seq: number): DecodedMessage | MessageRejection {
+  const kind = kindOfSubject(subject);
+  if (!kind) return { reason: `subject ${subject} is not aegis.telemetry.<metrics|cost|access|resources>.<source>` };
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+  } catch (err) {
+    return { reason: `message is not UTF-8 JSON: ${(err as Error).message}` };
+  }
+  const envelope = envelopeSchema.safeParse(json);
+  if (!envelope.success) return { reason: `not a CloudEvents 1.0 envelope: ${rejectionFromZod(envelope.error, 'envelope').reason}` };
+  const records = (envelope.data.data as { records?: unknown } | null)?.records;
+  if (!Array.isArray(records)) return { reason: 'data.records must be an array of records' };
+
+  const source = subject.split('.').slice(3).join('.') || 'unknown';
+  const schema = recordSchemas[kind] as z.ZodType;
+  const decoded: DecodedMessage = { kind, source, rows: [], rejected: [] };
+  for (let i = 0; i < records.length; i++) {
+    const result = schema.safeParse(records[i]);
+    if (!result.success) {
+      decoded.rejected.push({ ...rejectionFromZod(result.error, `records[${i}]`), record: records[i] });
+      continue;
+    }
+    const row = result.data as Record<string, unknown>;
+    row.source = source;
+    row._seq = seq;
+    decoded.rows.push(JSON.stringify(row));
+  }
+  return decoded;
+}
+
+/** The raw table of each kind. */
+export const TABLE_OF_KIND: Record<TelemetryKind, string> = {
+  metrics: 'metrics',
+  cost: 'cost',
+  access: 'access',
+  resources: 'resources',
+};

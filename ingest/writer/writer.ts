@@ -1,0 +1,242 @@
+import type { Bus, BusMessage, DurableConsumer } from '../../core/bus/index.ts';
+import type { WriterConfig } from '../../core/config/index.ts';
+import { messageOf } from '../../core/errors.ts';
+import { backoffMs, type Component, type ComponentState, sleep } from '../../core/lifecycle.ts';
+import type { Logger } from '../../core/logger.ts';
+import { Counter, Histogram, metric, type Registry } from '../../core/metrics.ts';
+import type { Warehouse } from '../../core/warehouse/index.ts';
+import { Batch, dedupToken, type FlushTrigger, type Segment } from './batch.ts';
+import { deadLetterMessage, deadLetterRecords } from './dead-letter.ts';
+import { decodeTelemetryMessage, TABLE_OF_KIND } from './decode.ts';
+
+/** What the writer needs from outside. */
+export interface IngestWriterDeps {
+  bus: Bus;
+  warehouse: Warehouse;
+  logger: Logger;
+  metrics?: Registry;
+  now?: () => number;
+  /** Test seam: runs after a batch is inserted and before its messages are acked. */
+  afterInsert?: (batch: { messages: number; rows: number }) => Promise<void> | void;
+}
+
+/** Running totals of one writer. */
+export interface IngestWriterStats {
+  messages: number;
+  rowsInserted: Record<string, number>;
+  rowsSkippedAsAlreadyStored: number;
+  recordsRejected: number;
+  messagesDeadLettered: number;
+  flushes: Record<FlushTrigger, number>;
+  storeErrors: number;
+}
+
+/** The ingest writer: TELEMETRY → ClickHouse, acking only after the rows are stored. */
+export interface IngestWriter extends Component {
+  stats(): IngestWriterStats;
+}
+
+/** Creates the ingest writer: it consumes TELEMETRY through a durable consumer shared by all
+ *  replicas, validates, batches by rows and time, inserts, and acks after the insert.
+ *  @example const writer = createIngestWriter(config.writer, { bus, warehouse, logger }); await writer.start(); */
+export function createIngestWriter(config: WriterConfig, deps: IngestWriterDeps): IngestWriter {
+  return new IngestWriterImpl(config, deps);
+}
+
+class IngestWriterImpl implements IngestWriter {
+  readonly name = 'ingest-writer';
+  state: ComponentState = 'idle';
+  private consumer: DurableConsumer | undefined;
+  private loop: Promise<void> | undefined;
+  private current: Batch;
+  private inflight: Promise<void> = Promise.resolve();
+  private inflightCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private readonly now: () => number;
+  private readonly totals: IngestWriterStats = {
+    messages: 0,
+    rowsInserted: {},
+    rowsSkippedAsAlreadyStored: 0,
+    recordsRejected: 0,
+    messagesDeadLettered: 0,
+    flushes: { rows: 0, timer: 0, stop: 0 },
+    storeErrors: 0,
+  };
+  private readonly m;
+
+  constructor(
+    private readonly config: WriterConfig,
+    private readonly deps: IngestWriterDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.current = new Batch(this.now());
+    const r = deps.metrics;
+    this.m = r
+      ? {
+          rows: metric(r, 'aegis_ingest_rows_total', (registers) => new Counter({ name: 'aegis_ingest_rows_total', help: 'Rows inserted into ClickHouse by table', labelNames: ['table'], registers })),
+          rejected: metric(r, 'aegis_ingest_rejected_total', (registers) => new Counter({ name: 'aegis_ingest_rejected_total', help: 'Records and messages refused, by reason', labelNames: ['reason'], registers })),
+          flushes: metric(r, 'aegis_ingest_flushes_total', (registers) => new Counter({ name: 'aegis_ingest_flushes_total', help: 'Batches written, by the trigger that fired', labelNames: ['trigger'], registers })),
+          batchRows: metric(r, 'aegis_ingest_batch_rows', (registers) => new Histogram({ name: 'aegis_ingest_batch_rows', help: 'Rows per written batch', buckets: [10, 100, 1000, 10_000, 50_000, 100_000, 200_000, 500_000], registers })),
+          storeErrors: metric(r, 'aegis_ingest_store_errors_total', (registers) => new Counter({ name: 'aegis_ingest_store_errors_total', help: 'Failed insert attempts (retried)', registers })),
+        }
+      : undefined;
+  }
+
+  stats(): IngestWriterStats {
+    return structuredClone(this.totals);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    const ackWaitMs = this.config.ackWaitMs;
+    this.consumer = await this.deps.bus.consume({
+      stream: 'TELEMETRY',
+      durable: this.config.durable,
+      maxDeliver: this.config.maxDeliver,
+      ackWaitMs,
+      // After a crash, unacked messages come back after ack-wait; later redeliveries wait longer.
+      backoffMs: [ackWaitMs, ackWaitMs * 2, ackWaitMs * 4].slice(0, this.config.maxDeliver - 1),
+      maxAckPending: this.config.maxAckPending,
+    });
+    this.state = 'running';
+    this.timer = setInterval(() => this.onTimer(), Math.max(50, Math.floor(this.config.flushIntervalMs / 4)));
+    this.loop = this.run().catch((err) => {
+      this.state = 'failed';
+      this.deps.logger.error({ err: messageOf(err) }, 'ingest writer stopped on an error');
+    });
+  }
+
+  async stop(options: { deadlineMs?: number } = {}): Promise<void> {
+    if (this.state === 'idle' || this.state === 'stopped' || this.state === 'stopping') {
+      if (this.state === 'idle') this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    // Past the deadline, give up retrying: unacked messages are redelivered to the next writer.
+    const deadline = setTimeout(() => this.abort.abort(), options.deadlineMs ?? 30_000);
+    clearInterval(this.timer);
+    await this.consumer?.stop();
+    await this.loop;
+    this.cut('stop');
+    await this.inflight;
+    clearTimeout(deadline);
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    for await (const message of this.consumer!) {
+      await this.handle(message);
+      if (this.current.rows >= this.config.maxBatchRows) this.cut('rows');
+      // Hold at most one batch being written and one filling: memory stays bounded.
+      if (this.inflightCount > 1) await this.inflight;
+    }
+  }
+
+  private async handle(message: BusMessage): Promise<void> {
+    this.totals.messages++;
+    if (message.deliveryCount >= this.config.maxDeliver) {
+      // The last delivery NATS will make: keep it in the dead-letter stream rather than lose it.
+      await this.deadLetter(message, `delivered ${message.deliveryCount} times without being stored (max ${this.config.maxDeliver})`);
+      return;
+    }
+    const decoded = decodeTelemetryMessage(message.subject, message.data, message.seq);
+    if ('reason' in decoded) {
+      await this.deadLetter(message, decoded.reason);
+      return;
+    }
+    if (decoded.rejected.length > 0) {
+      this.totals.recordsRejected += decoded.rejected.length;
+      for (const r of decoded.rejected) this.m?.rejected.inc({ reason: r.field ? `invalid ${r.field}` : 'invalid record' });
+      this.deps.logger.warn({ subject: message.subject, seq: message.seq, rejected: decoded.rejected.length, first: decoded.rejected[0]?.reason }, 'records rejected to the dead-letter stream');
+      await deadLetterRecords(this.deps.bus, message, decoded.rejected);
+    }
+    this.current.add(message, TABLE_OF_KIND[decoded.kind], decoded.rows);
+  }
+
+  private async deadLetter(message: BusMessage, reason: string): Promise<void> {
+    this.totals.messagesDeadLettered++;
+    this.m?.rejected.inc({ reason: 'message refused' });
+    this.deps.logger.warn({ subject: message.subject, seq: message.seq, reason }, 'message dead-lettered');
+    await deadLetterMessage(this.deps.bus, message, reason);
+    message.ack();
+  }
+
+  private onTimer(): void {
+    if (!this.current.empty && this.now() - this.current.startedAt >= this.config.flushIntervalMs) this.cut('timer');
+  }
+
+  /** Swaps the filling batch out and queues it for writing after the one in flight. */
+  private cut(trigger: FlushTrigger): void {
+    if (this.current.empty) return;
+    const batch = this.current;
+    this.current = new Batch(this.now());
+    this.inflightCount++;
+    this.inflight = this.inflight
+      .then(() => this.write(batch, trigger))
+      .finally(() => this.inflightCount--);
+  }
+
+  private async write(batch: Batch, trigger: FlushTrigger): Promise<void> {
+    const keepAlive = setInterval(() => {
+      for (const m of batch.messages) m.working();
+    }, Math.max(1000, Math.floor(this.config.ackWaitMs / 3)));
+    try {
+      for (const [table, segments] of batch.segments) {
+        const stored = await this.withRetry(() => this.insertTable(table, segments), table);
+        if (stored === undefined) return; // stopping past the deadline: leave the batch unacked
+      }
+      await this.deps.afterInsert?.({ messages: batch.messages.length, rows: batch.rows });
+      for (const m of batch.messages) m.ack();
+      this.totals.flushes[trigger]++;
+      this.m?.flushes.inc({ trigger });
+      this.m?.batchRows.observe(batch.rows);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** Inserts one table's rows, first dropping redelivered messages whose rows are already stored. */
+  private async insertTable(table: string, segments: Segment[]): Promise<number> {
+    let keep = segments;
+    const redelivered = segments.filter((s) => s.redelivered).map((s) => s.seq);
+    if (redelivered.length > 0) {
+      const stored = new Set(
+        (await this.deps.warehouse.query<{ seq: number }>(
+          `SELECT DISTINCT _seq AS seq FROM ${table} WHERE _seq IN {seqs:Array(UInt64)}`,
+          { seqs: redelivered },
+        )).map((r) => Number(r.seq)),
+      );
+      if (stored.size > 0) {
+        keep = segments.filter((s) => !stored.has(s.seq));
+        const skipped = segments.length - keep.length;
+        this.totals.rowsSkippedAsAlreadyStored += segments.filter((s) => stored.has(s.seq)).reduce((n, s) => n + s.rows.length, 0);
+        this.deps.logger.info({ table, messages: skipped }, 'redelivered messages already stored; not inserted again');
+      }
+    }
+    if (keep.length === 0) return 0;
+    const payload = Buffer.from(`${keep.map((s) => s.rows.join('\n')).join('\n')}\n`);
+    const rows = keep.reduce((n, s) => n + s.rows.length, 0);
+    await this.deps.warehouse.insertJsonEachRow(table, payload, { dedupToken: dedupToken(table, keep) });
+    this.totals.rowsInserted[table] = (this.totals.rowsInserted[table] ?? 0) + rows;
+    this.m?.rows.inc({ table }, rows);
+    return rows;
+  }
+
+  /** Retries while the store fails, with backoff and jitter; undefined when aborted by stop(). */
+  private async withRetry<T>(fn: () => Promise<T>, table: string): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        this.totals.storeErrors++;
+        this.m?.storeErrors.inc();
+        if (this.abort.signal.aborted) return undefined;
+        const waitMs = backoffMs(attempt, this.config.retryInitialMs, this.config.retryMaxMs);
+        this.deps.logger.warn({ table, attempt: attempt + 1, waitMs, err: messageOf(err) }, 'insert failed; holding the batch unacked and retrying');
+        await sleep(waitMs, this.abort.signal);
+        if (this.abort.signal.aborted) return undefined;
+      }
+    }
+  }
+}
