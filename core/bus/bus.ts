@@ -70,7 +70,8 @@ export interface Bus {
   consume(params: DurableConsumerParams): Promise<DurableConsumer>;
   /** Messages currently held by a stream. */
   streamMessages(stream: string): Promise<number>;
-  /** Reads up to `max` messages of a stream from its start (inspection and tests; no consumer state). */
+  /** Reads up to `max` messages of a stream from its start, optionally only those on one subject
+   *  (inspection and tests; leaves no consumer behind). */
   read(stream: string, max: number, filterSubject?: string): Promise<{ subject: string; seq: number; data: Uint8Array; headers: Record<string, string> }[]>;
   /** Removes every message of a stream (operator maintenance and tests). */
   purge(stream: string): Promise<void>;

@@ -137,15 +137,18 @@ class NatsBus implements Bus {
 
   async read(stream: string, max: number, filterSubject?: string) {
     const out: { subject: string; seq: number; data: Uint8Array; headers: Record<string, string> }[] = [];
-    const consumer = await this.js.consumers.get(stream, filterSubject ? { filter_subject: filterSubject } : {});
     const total = await this.streamMessages(stream);
     if (total === 0) return out;
-    const messages = await consumer.fetch({ max_messages: Math.min(max, total), expires: 2000 });
+    // An ordered consumer filters with filter_subjects, which nats-server 2.9 lacks: filter here.
+    const consumer = await this.js.consumers.get(stream);
+    const messages = await consumer.fetch({ max_messages: total, expires: 2000 });
     for await (const m of messages) {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of m.headers ?? []) headers[k] = v.join(',');
-      out.push({ subject: m.subject, seq: m.seq, data: m.data, headers });
-      if (out.length >= max) break;
+      if (filterSubject === undefined || m.subject === filterSubject) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of m.headers ?? []) headers[k] = v.join(',');
+        out.push({ subject: m.subject, seq: m.seq, data: m.data, headers });
+      }
+      if (out.length >= max || m.info.pending === 0) break;
     }
     await consumer.delete().catch(() => undefined);
     return out;
