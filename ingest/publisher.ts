@@ -51,7 +51,13 @@ export function createTelemetryPublisher(params: TelemetryPublisherParams): Tele
         const data = { records: chunk };
         const body = JSON.stringify(data);
         const id = createHash('sha256').update(subject).update('\n').update(body).digest('hex').slice(0, 32);
-        const envelope = createEnvelope({ id, source: `aegis/${params.source}`, type: telemetryEventType(kind), subject, data });
+        const envelope = createEnvelope({
+          id,
+          source: `aegis/${params.source}`,
+          type: telemetryEventType(kind),
+          subject,
+          data,
+        });
         const p = params.bus.publish(subject, JSON.stringify(envelope), { msgId: id }).then((ack) => {
           result.messages++;
           result.records += chunk.length;

@@ -72,7 +72,11 @@ export interface Bus {
   streamMessages(stream: string): Promise<number>;
   /** Reads up to `max` messages of a stream from its start, optionally only those on one subject
    *  (inspection and tests; leaves no consumer behind). */
-  read(stream: string, max: number, filterSubject?: string): Promise<{ subject: string; seq: number; data: Uint8Array; headers: Record<string, string> }[]>;
+  read(
+    stream: string,
+    max: number,
+    filterSubject?: string,
+  ): Promise<{ subject: string; seq: number; data: Uint8Array; headers: Record<string, string> }[]>;
   /** Removes every message of a stream (operator maintenance and tests). */
   purge(stream: string): Promise<void>;
   /** Flushes and closes the connection. */

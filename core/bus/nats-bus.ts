@@ -1,14 +1,14 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
-  JetStreamApiError,
+  type JsMsg,
   jetstream,
   jetstreamManager,
-  type JsMsg,
 } from '@nats-io/jetstream';
-import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import { DependencyError, messageOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Bus, BusMessage, DurableConsumer, DurableConsumerParams, PublishAck, PublishOptions } from './bus.ts';
@@ -104,7 +104,8 @@ class NatsBus implements Bus {
     try {
       // add is idempotent for an identical config; update applies changed settings of an existing one.
       await this.jsm.consumers.add(params.stream, config).catch(async (err) => {
-        if (err instanceof JetStreamApiError && err.code === 10148) return this.jsm.consumers.update(params.stream, params.durable, config);
+        if (err instanceof JetStreamApiError && err.code === 10148)
+          return this.jsm.consumers.update(params.stream, params.durable, config);
         throw err;
       });
       const consumer = await this.js.consumers.get(params.stream, params.durable);
@@ -188,5 +189,10 @@ function wrap(err: unknown, what: string): DependencyError {
   const code = err instanceof JetStreamApiError ? err.code : (err as { code?: string | number })?.code;
   // API errors (bad config, not found) will fail again; timeouts and disconnects may not.
   const retryable = !(err instanceof JetStreamApiError);
-  return new DependencyError(`${what}: ${messageOf(err)}`, { dependency: 'nats', retryable, dependencyCode: code, cause: err });
+  return new DependencyError(`${what}: ${messageOf(err)}`, {
+    dependency: 'nats',
+    retryable,
+    dependencyCode: code,
+    cause: err,
+  });
 }

@@ -44,23 +44,36 @@ export function startNatsServer(params: StartNatsServerParams): Promise<Embedded
     let log = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new DependencyError(`nats-server did not start within ${params.startTimeoutMs ?? 15_000} ms:\n${tail(log)}`, { dependency: 'nats-server', retryable: false }));
+      reject(
+        new DependencyError(`nats-server did not start within ${params.startTimeoutMs ?? 15_000} ms:\n${tail(log)}`, {
+          dependency: 'nats-server',
+          retryable: false,
+        }),
+      );
     }, params.startTimeoutMs ?? 15_000);
     const fail = (err: Error) => {
       clearTimeout(timer);
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
       reject(
-        new DependencyError(missing ? `${bin} was not found on PATH. ${INSTALL_HINT}` : `cannot start ${bin}: ${err.message}`, {
-          dependency: 'nats-server',
-          retryable: false,
-          cause: err,
-        }),
+        new DependencyError(
+          missing ? `${bin} was not found on PATH. ${INSTALL_HINT}` : `cannot start ${bin}: ${err.message}`,
+          {
+            dependency: 'nats-server',
+            retryable: false,
+            cause: err,
+          },
+        ),
       );
     };
     child.once('error', fail);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new DependencyError(`nats-server exited at start (code ${code}, signal ${signal}):\n${tail(log)}`, { dependency: 'nats-server', retryable: false }));
+      reject(
+        new DependencyError(`nats-server exited at start (code ${code}, signal ${signal}):\n${tail(log)}`, {
+          dependency: 'nats-server',
+          retryable: false,
+        }),
+      );
     });
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {

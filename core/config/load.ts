@@ -40,7 +40,8 @@ export function loadConfig(params: LoadConfigParams = {}): AegisConfig {
   for (const [key, value] of Object.entries(params.overrides ?? {})) setIn(merged, key.split('.'), value);
 
   const result = aegisConfigSchema.safeParse(merged);
-  if (!result.success) throw new ConfigError(formatIssues(result.error, (path) => describeSource(path, fromEnv, fromFile.locate, file)));
+  if (!result.success)
+    throw new ConfigError(formatIssues(result.error, (path) => describeSource(path, fromEnv, fromFile.locate, file)));
   const config = result.data;
   config.dataDir = resolve(cwd, config.dataDir);
   return config;

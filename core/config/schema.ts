@@ -121,4 +121,5 @@ export type NatsConfig = AegisConfig['nats'];
 export type ClickHouseConfig = AegisConfig['clickhouse'];
 export type WriterConfig = AegisConfig['writer'];
 export type CollectorsConfig = AegisConfig['collectors'];
+export type ScrapeTarget = CollectorsConfig['scrapeTargets'][number];
 export type SimulatorConfig = AegisConfig['simulator'];

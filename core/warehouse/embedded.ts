@@ -68,7 +68,10 @@ class EmbeddedWarehouse implements Warehouse {
           table,
           values: payload,
           format: 'JSONEachRow',
-          settings: { ...INSERT_SETTINGS, ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}) },
+          settings: {
+            ...INSERT_SETTINGS,
+            ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),
+          },
           ...(this.params.requestTimeoutMs ? { timeout: this.params.requestTimeoutMs } : {}),
         });
         return { rows: summary.rowsSent ?? 0 };

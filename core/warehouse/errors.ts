@@ -14,7 +14,15 @@ const RETRYABLE_CODES = new Set([
   425, // SYSTEM_ERROR
   999, // KEEPER_EXCEPTION
 ]);
-const NETWORK_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Wraps a ClickHouse or chdb error as a DependencyError carrying the server's code. */
 export function warehouseError(err: unknown, what: string): DependencyError {

@@ -1,5 +1,5 @@
-import type { ClickHouseConfig } from '../config/index.ts';
 import { join } from 'node:path';
+import type { ClickHouseConfig } from '../config/index.ts';
 import { openEmbeddedWarehouse } from './embedded.ts';
 import { openServerWarehouse } from './server.ts';
 import type { Warehouse } from './warehouse.ts';

@@ -38,9 +38,11 @@ export async function migrate(
      ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`,
   );
   const done = new Map(
-    (await warehouse.query<{ version: number; checksum: string }>(
-      'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version',
-    )).map((r) => [r.version, r.checksum]),
+    (
+      await warehouse.query<{ version: number; checksum: string }>(
+        'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version',
+      )
+    ).map((r) => [r.version, r.checksum]),
   );
   const result: MigrationResult = { applied: [], alreadyApplied: [] };
   for (const m of readMigrations(options.dir ?? MIGRATIONS_DIR)) {
@@ -67,7 +69,9 @@ export async function migrate(
 
 /** Reads and orders the migration files; a misnamed file is a configuration error. */
 export function readMigrations(dir: string): Migration[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const seen = new Set<number>();
   return files.map((file) => {
     const match = /^(\d{3})_[a-z0-9_]+\.sql$/.exec(file);
@@ -98,7 +102,8 @@ export function splitStatements(text: string): string[] {
 }
 
 async function applyRetention(warehouse: Warehouse, days: number, logger?: Logger): Promise<void> {
-  if (!Number.isInteger(days) || days <= 0) throw new ConfigError(`rawRetentionDays must be a positive integer (got ${days})`);
+  if (!Number.isInteger(days) || days <= 0)
+    throw new ConfigError(`rawRetentionDays must be a positive integer (got ${days})`);
   const tables = await warehouse.query<{ name: string; create_table_query: string }>(
     'SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
     { names: Object.keys(RAW_TABLES) },

@@ -50,7 +50,11 @@ class ServerWarehouse implements Warehouse {
 
   async query<T>(sql: string, params?: QueryParams): Promise<T[]> {
     try {
-      const rs = await this.client.query({ query: sql, format: 'JSONEachRow', ...(params ? { query_params: params } : {}) });
+      const rs = await this.client.query({
+        query: sql,
+        format: 'JSONEachRow',
+        ...(params ? { query_params: params } : {}),
+      });
       return await rs.json<T>();
     } catch (err) {
       throw warehouseError(err, 'query failed');

@@ -25,8 +25,8 @@ export class Batch {
   add(message: BusMessage, table: string | undefined, rows: string[]): void {
     this.messages.push(message);
     if (!table || rows.length === 0) return;
-    let list = this.segments.get(table);
-    if (!list) this.segments.set(table, (list = []));
+    const list = this.segments.get(table) ?? [];
+    if (list.length === 0) this.segments.set(table, list);
     list.push({ seq: message.seq, redelivered: message.redelivered, rows });
     this.rows += rows.length;
   }

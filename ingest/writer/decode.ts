@@ -1,10 +1,5 @@
 import type { z } from 'zod';
-import {
-  envelopeSchema,
-  kindOfSubject,
-  recordSchemas,
-  type TelemetryKind,
-} from '../../schemas/index.ts';
+import { envelopeSchema, kindOfSubject, recordSchemas, type TelemetryKind } from '../../schemas/index.ts';
 import type { Rejection } from '../parsers/types.ts';
 import { rejectionFromZod } from '../parsers/validate.ts';
 
@@ -26,7 +21,11 @@ export interface MessageRejection {
 
 /** Decodes and validates one TELEMETRY message. Never throws: a message that cannot be read at all is
  *  a MessageRejection; bad records inside a readable message are listed in `rejected`. */
-export function decodeTelemetryMessage(subject: string, data: Uint8Array, seq: number): DecodedMessage | MessageRejection {
+export function decodeTelemetryMessage(
+  subject: string,
+  data: Uint8Array,
+  seq: number,
+): DecodedMessage | MessageRejection {
   const kind = kindOfSubject(subject);
   if (!kind) return { reason: `subject ${subject} is not aegis.telemetry.<metrics|cost|access|resources>.<source>` };
   let json: unknown;
@@ -36,7 +35,8 @@ export function decodeTelemetryMessage(subject: string, data: Uint8Array, seq: n
     return { reason: `message is not UTF-8 JSON: ${(err as Error).message}` };
   }
   const envelope = envelopeSchema.safeParse(json);
-  if (!envelope.success) return { reason: `not a CloudEvents 1.0 envelope: ${rejectionFromZod(envelope.error, 'envelope').reason}` };
+  if (!envelope.success)
+    return { reason: `not a CloudEvents 1.0 envelope: ${rejectionFromZod(envelope.error, 'envelope').reason}` };
   const records = (envelope.data.data as { records?: unknown } | null)?.records;
   if (!Array.isArray(records)) return { reason: 'data.records must be an array of records' };
 

@@ -74,11 +74,60 @@ class IngestWriterImpl implements IngestWriter {
     const r = deps.metrics;
     this.m = r
       ? {
-          rows: metric(r, 'aegis_ingest_rows_total', (registers) => new Counter({ name: 'aegis_ingest_rows_total', help: 'Rows inserted into ClickHouse by table', labelNames: ['table'], registers })),
-          rejected: metric(r, 'aegis_ingest_rejected_total', (registers) => new Counter({ name: 'aegis_ingest_rejected_total', help: 'Records and messages refused, by reason', labelNames: ['reason'], registers })),
-          flushes: metric(r, 'aegis_ingest_flushes_total', (registers) => new Counter({ name: 'aegis_ingest_flushes_total', help: 'Batches written, by the trigger that fired', labelNames: ['trigger'], registers })),
-          batchRows: metric(r, 'aegis_ingest_batch_rows', (registers) => new Histogram({ name: 'aegis_ingest_batch_rows', help: 'Rows per written batch', buckets: [10, 100, 1000, 10_000, 50_000, 100_000, 200_000, 500_000], registers })),
-          storeErrors: metric(r, 'aegis_ingest_store_errors_total', (registers) => new Counter({ name: 'aegis_ingest_store_errors_total', help: 'Failed insert attempts (retried)', registers })),
+          rows: metric(
+            r,
+            'aegis_ingest_rows_total',
+            (registers) =>
+              new Counter({
+                name: 'aegis_ingest_rows_total',
+                help: 'Rows inserted into ClickHouse by table',
+                labelNames: ['table'],
+                registers,
+              }),
+          ),
+          rejected: metric(
+            r,
+            'aegis_ingest_rejected_total',
+            (registers) =>
+              new Counter({
+                name: 'aegis_ingest_rejected_total',
+                help: 'Records and messages refused, by reason',
+                labelNames: ['reason'],
+                registers,
+              }),
+          ),
+          flushes: metric(
+            r,
+            'aegis_ingest_flushes_total',
+            (registers) =>
+              new Counter({
+                name: 'aegis_ingest_flushes_total',
+                help: 'Batches written, by the trigger that fired',
+                labelNames: ['trigger'],
+                registers,
+              }),
+          ),
+          batchRows: metric(
+            r,
+            'aegis_ingest_batch_rows',
+            (registers) =>
+              new Histogram({
+                name: 'aegis_ingest_batch_rows',
+                help: 'Rows per written batch',
+                buckets: [10, 100, 1000, 10_000, 50_000, 100_000, 200_000, 500_000],
+                registers,
+              }),
+          ),
+          storeErrors: metric(
+            r,
+            'aegis_ingest_store_errors_total',
+            (registers) =>
+              new Counter({
+                name: 'aegis_ingest_store_errors_total',
+                help: 'Failed insert attempts (retried)',
+                registers,
+              }),
+          ),
         }
       : undefined;
   }
@@ -137,7 +186,10 @@ class IngestWriterImpl implements IngestWriter {
     this.totals.messages++;
     if (message.deliveryCount >= this.config.maxDeliver) {
       // The last delivery NATS will make: keep it in the dead-letter stream rather than lose it.
-      await this.deadLetter(message, `delivered ${message.deliveryCount} times without being stored (max ${this.config.maxDeliver})`);
+      await this.deadLetter(
+        message,
+        `delivered ${message.deliveryCount} times without being stored (max ${this.config.maxDeliver})`,
+      );
       return;
     }
     const decoded = decodeTelemetryMessage(message.subject, message.data, message.seq);
@@ -147,8 +199,17 @@ class IngestWriterImpl implements IngestWriter {
     }
     if (decoded.rejected.length > 0) {
       this.totals.recordsRejected += decoded.rejected.length;
-      for (const r of decoded.rejected) this.m?.rejected.inc({ reason: r.field ? `invalid ${r.field}` : 'invalid record' });
-      this.deps.logger.warn({ subject: message.subject, seq: message.seq, rejected: decoded.rejected.length, first: decoded.rejected[0]?.reason }, 'records rejected to the dead-letter stream');
+      for (const r of decoded.rejected)
+        this.m?.rejected.inc({ reason: r.field ? `invalid ${r.field}` : 'invalid record' });
+      this.deps.logger.warn(
+        {
+          subject: message.subject,
+          seq: message.seq,
+          rejected: decoded.rejected.length,
+          first: decoded.rejected[0]?.reason,
+        },
+        'records rejected to the dead-letter stream',
+      );
       await deadLetterRecords(this.deps.bus, message, decoded.rejected);
     }
     this.current.add(message, TABLE_OF_KIND[decoded.kind], decoded.rows);
@@ -172,15 +233,16 @@ class IngestWriterImpl implements IngestWriter {
     const batch = this.current;
     this.current = new Batch(this.now());
     this.inflightCount++;
-    this.inflight = this.inflight
-      .then(() => this.write(batch, trigger))
-      .finally(() => this.inflightCount--);
+    this.inflight = this.inflight.then(() => this.write(batch, trigger)).finally(() => this.inflightCount--);
   }
 
   private async write(batch: Batch, trigger: FlushTrigger): Promise<void> {
-    const keepAlive = setInterval(() => {
-      for (const m of batch.messages) m.working();
-    }, Math.max(1000, Math.floor(this.config.ackWaitMs / 3)));
+    const keepAlive = setInterval(
+      () => {
+        for (const m of batch.messages) m.working();
+      },
+      Math.max(1000, Math.floor(this.config.ackWaitMs / 3)),
+    );
     try {
       for (const [table, segments] of batch.segments) {
         const stored = await this.withRetry(() => this.insertTable(table, segments), table);
@@ -202,15 +264,19 @@ class IngestWriterImpl implements IngestWriter {
     const redelivered = segments.filter((s) => s.redelivered).map((s) => s.seq);
     if (redelivered.length > 0) {
       const stored = new Set(
-        (await this.deps.warehouse.query<{ seq: number }>(
-          `SELECT DISTINCT _seq AS seq FROM ${table} WHERE _seq IN {seqs:Array(UInt64)}`,
-          { seqs: redelivered },
-        )).map((r) => Number(r.seq)),
+        (
+          await this.deps.warehouse.query<{ seq: number }>(
+            `SELECT DISTINCT _seq AS seq FROM ${table} WHERE _seq IN {seqs:Array(UInt64)}`,
+            { seqs: redelivered },
+          )
+        ).map((r) => Number(r.seq)),
       );
       if (stored.size > 0) {
         keep = segments.filter((s) => !stored.has(s.seq));
         const skipped = segments.length - keep.length;
-        this.totals.rowsSkippedAsAlreadyStored += segments.filter((s) => stored.has(s.seq)).reduce((n, s) => n + s.rows.length, 0);
+        this.totals.rowsSkippedAsAlreadyStored += segments
+          .filter((s) => stored.has(s.seq))
+          .reduce((n, s) => n + s.rows.length, 0);
         this.deps.logger.info({ table, messages: skipped }, 'redelivered messages already stored; not inserted again');
       }
     }
@@ -233,7 +299,10 @@ class IngestWriterImpl implements IngestWriter {
         this.m?.storeErrors.inc();
         if (this.abort.signal.aborted) return undefined;
         const waitMs = backoffMs(attempt, this.config.retryInitialMs, this.config.retryMaxMs);
-        this.deps.logger.warn({ table, attempt: attempt + 1, waitMs, err: messageOf(err) }, 'insert failed; holding the batch unacked and retrying');
+        this.deps.logger.warn(
+          { table, attempt: attempt + 1, waitMs, err: messageOf(err) },
+          'insert failed; holding the batch unacked and retrying',
+        );
         await sleep(waitMs, this.abort.signal);
         if (this.abort.signal.aborted) return undefined;
       }

@@ -11,7 +11,7 @@ export const timestampMs = z
   .int({ error: 'must be whole epoch milliseconds' })
   .refine((ms) => ms >= MIN_TIMESTAMP_MS, { error: (i) => `is before 2000-01-01 (got ${i.input})` })
   .refine((ms) => ms <= Date.now() + MAX_FUTURE_SKEW_MS, {
-    error: (i) => `is more than a day in the future (got ${new Date(i.input as number).toISOString()})`,
+    error: (i) => `is more than a day in the future (got ${describeMs(i.input as number)})`,
   });
 
 /** A finite float: NaN and ±Infinity cannot be carried in JSON nor summed in rollups. */
@@ -29,3 +29,8 @@ export const name = (max = 512) => z.string().min(1, { error: 'must not be empty
 
 /** An optional bounded string that defaults to ''; ClickHouse columns are not Nullable. */
 export const optText = (max = 2048) => z.string().max(max).default('');
+
+function describeMs(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
+}

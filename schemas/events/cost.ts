@@ -62,6 +62,4 @@ export type CostRecord = z.output<typeof costRecordSchema>;
 export type CostRecordInput = z.input<typeof costRecordSchema>;
 
 /** The FOCUS columns modelled above (everything else lands in `Extra`). */
-export const FOCUS_COLUMNS: readonly string[] = Object.keys(costRecordSchema.shape).filter(
-  (c) => c !== 'Extra',
-);
+export const FOCUS_COLUMNS: readonly string[] = Object.keys(costRecordSchema.shape).filter((c) => c !== 'Extra');

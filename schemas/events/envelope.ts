@@ -14,7 +14,13 @@ export const envelopeSchema = z.object({
 export type Envelope<T = unknown> = Omit<z.output<typeof envelopeSchema>, 'data'> & { data: T };
 
 /** Build an envelope. `id` must be stable across retries so that JetStream deduplicates them. */
-export function createEnvelope<T>(params: { id: string; source: string; type: string; subject?: string; data: T }): Envelope<T> {
+export function createEnvelope<T>(params: {
+  id: string;
+  source: string;
+  type: string;
+  subject?: string;
+  data: T;
+}): Envelope<T> {
   return {
     specversion: '1.0',
     id: params.id,

@@ -14,7 +14,12 @@ export function tempDir(prefix = 'aegis-test-'): { path: string; remove: () => v
 export const TEST_STREAMS = { replicas: 1, telemetryMaxAgeHours: 1, retainDays: 1, duplicateWindowSec: 120 };
 
 /** A real `nats-server -js` on a free port with its store in a temp dir, plus a connected bus. */
-export async function startTestNats(): Promise<{ server: EmbeddedNatsServer; bus: Bus; connect: () => Promise<Bus>; stop: () => Promise<void> }> {
+export async function startTestNats(): Promise<{
+  server: EmbeddedNatsServer;
+  bus: Bus;
+  connect: () => Promise<Bus>;
+  stop: () => Promise<void>;
+}> {
   const dir = tempDir('aegis-nats-');
   const server = await startNatsServer({ storeDir: dir.path });
   const connect = async () => connectBus({ servers: server.url, streams: TEST_STREAMS, name: 'aegis-test' });

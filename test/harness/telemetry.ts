@@ -13,7 +13,9 @@ export function makePoints(n: number, service = 'checkout', startMs = Date.now()
 }
 
 /** Order-independent fingerprint of rows: count and a sum of per-row hashes. */
-export function fingerprint(rows: { service: string; name: string; value: number; ts: number; labels: Record<string, string> }[]): string {
+export function fingerprint(
+  rows: { service: string; name: string; value: number; ts: number; labels: Record<string, string> }[],
+): string {
   let sum = 0n;
   for (const r of rows) {
     const key = `${r.service}|${r.name}|${r.value}|${r.ts}|${JSON.stringify(Object.entries(r.labels).sort())}`;
@@ -25,7 +27,11 @@ export function fingerprint(rows: { service: string; name: string; value: number
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 30_000, stepMs = 100): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+  stepMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -35,5 +41,4 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 }
 
 /** Reads metric rows back in the shape `fingerprint` takes. */
-export const METRIC_ROWS_SQL =
-  'SELECT service, name, value, toUnixTimestamp64Milli(ts) AS ts, labels FROM metrics';
+export const METRIC_ROWS_SQL = 'SELECT service, name, value, toUnixTimestamp64Milli(ts) AS ts, labels FROM metrics';

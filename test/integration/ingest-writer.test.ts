@@ -42,11 +42,15 @@ describe('ingest writer', () => {
 
   // Each test gets its own durable and service so earlier messages on the stream do not interfere.
   function startWriter(overrides: Partial<typeof writerConfig> = {}) {
-    writer = createIngestWriter({ ...writerConfig, durable: `w${++durable}`, ...overrides }, { bus: nats.bus, warehouse: wh, logger: silentLogger() });
+    writer = createIngestWriter(
+      { ...writerConfig, durable: `w${++durable}`, ...overrides },
+      { bus: nats.bus, warehouse: wh, logger: silentLogger() },
+    );
     return writer.start().then(() => writer!);
   }
   const count = async (service: string) =>
-    (await wh.query<{ n: number }>('SELECT count() AS n FROM metrics WHERE service = {s:String}', { s: service }))[0]!.n;
+    (await wh.query<{ n: number }>('SELECT count() AS n FROM metrics WHERE service = {s:String}', { s: service }))[0]!
+      .n;
 
   it('creates and stops, and stops twice, and stops before start', async () => {
     const w = createIngestWriter(writerConfig, { bus: nats.bus, warehouse: wh, logger: silentLogger() });
@@ -65,7 +69,9 @@ describe('ingest writer', () => {
     expect(published.messages).toBe(25);
     const w = await startWriter();
     await waitFor(async () => (await count('exact')) >= points.length);
-    const rows = await wh.query<Parameters<typeof fingerprint>[0][number]>(`${METRIC_ROWS_SQL} WHERE service = 'exact'`);
+    const rows = await wh.query<Parameters<typeof fingerprint>[0][number]>(
+      `${METRIC_ROWS_SQL} WHERE service = 'exact'`,
+    );
     expect(fingerprint(rows)).toBe(fingerprint(points.map((p) => ({ ...p, labels: p.labels ?? {} }))));
     await waitFor(() => w.stats().flushes.timer + w.stats().flushes.rows > 0);
     expect(w.stats().rowsInserted.metrics).toBeGreaterThanOrEqual(points.length);
@@ -73,7 +79,10 @@ describe('ingest writer', () => {
 
   it('flushes when maxBatchRows is reached and on the timer when under it', async () => {
     const w = await startWriter({ maxBatchRows: 1000, flushIntervalMs: 60_000 });
-    await createTelemetryPublisher({ bus: nats.bus, source: 'test', batchRecords: 500 }).publish('metrics', makePoints(3000, 'bigbatch'));
+    await createTelemetryPublisher({ bus: nats.bus, source: 'test', batchRecords: 500 }).publish(
+      'metrics',
+      makePoints(3000, 'bigbatch'),
+    );
     await waitFor(async () => (await count('bigbatch')) === 3000);
     await waitFor(() => w.stats().flushes.rows === 3);
     expect(w.stats().flushes.timer).toBe(0);

@@ -31,21 +31,45 @@ describe('embedded warehouse', () => {
     const again = await migrate(wh);
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied).toEqual(['001_raw_telemetry', '002_rollups']);
-    const tables = await wh.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name');
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['metrics', 'cost', 'access', 'resources', 'metrics_1m', 'metrics_1h', 'metrics_1d', 'cost_1d', 'access_1h', 'schema_migrations']));
+    const tables = await wh.query<{ name: string }>(
+      'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
+    );
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'metrics',
+        'cost',
+        'access',
+        'resources',
+        'metrics_1m',
+        'metrics_1h',
+        'metrics_1d',
+        'cost_1d',
+        'access_1h',
+        'schema_migrations',
+      ]),
+    );
   });
 
   it('changes the raw TTL when rawRetentionDays changes', async () => {
     await migrate(wh, { rawRetentionDays: 14 });
-    const [row] = await wh.query<{ q: string }>("SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'metrics'");
+    const [row] = await wh.query<{ q: string }>(
+      "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'metrics'",
+    );
     expect(row!.q).toContain('toIntervalDay(14)');
   });
 
   it('binds hostile strings as parameters instead of splicing them into SQL', async () => {
     const hostile = "x'); DROP TABLE metrics; --";
-    const rows = await wh.query<{ s: string; n: number }>('SELECT {s:String} AS s, count() AS n FROM metrics WHERE service = {s:String}', { s: hostile });
+    const rows = await wh.query<{ s: string; n: number }>(
+      'SELECT {s:String} AS s, count() AS n FROM metrics WHERE service = {s:String}',
+      { s: hostile },
+    );
     expect(rows).toEqual([{ s: hostile, n: 0 }]);
-    expect(await wh.query('SELECT 1 FROM system.tables WHERE database = currentDatabase() AND name = {t:String}', { t: 'metrics' })).toHaveLength(1);
+    expect(
+      await wh.query('SELECT 1 FROM system.tables WHERE database = currentDatabase() AND name = {t:String}', {
+        t: 'metrics',
+      }),
+    ).toHaveLength(1);
   });
 
   it('stores a retried insert with the same deduplication token once, rollups included', async () => {
@@ -64,7 +88,9 @@ describe('embedded warehouse', () => {
       "SELECT sum(count) AS count, argMaxMerge(last) AS last FROM metrics_1h WHERE service = 'checkout'",
     );
     expect(hour).toEqual({ count: 120, last: 119 });
-    const [day] = await wh.query<{ count: number }>("SELECT sum(count) AS count FROM metrics_1d WHERE service = 'checkout'");
+    const [day] = await wh.query<{ count: number }>(
+      "SELECT sum(count) AS count FROM metrics_1d WHERE service = 'checkout'",
+    );
     expect(day!.count).toBe(120);
   });
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.ts';
-import { openEmbeddedWarehouse, migrate, type Warehouse } from '../../core/warehouse/index.ts';
+import { migrate, openEmbeddedWarehouse, type Warehouse } from '../../core/warehouse/index.ts';
 import { createTelemetryPublisher } from '../../ingest/publisher.ts';
 import { createIngestWriter } from '../../ingest/writer/index.ts';
 import { startTestNats, tempDir } from '../harness/index.ts';
@@ -50,11 +50,23 @@ describe('ingest writer crash between insert and ack', () => {
     expect(before!.n).toBe(insertedBeforeCrash); // stored, but never acked
 
     const writer = createIngestWriter(
-      { durable: 'crashy', maxBatchRows: 3000, flushIntervalMs: 200, maxAckPending: 4000, maxDeliver: 10, ackWaitMs: 2000, retryInitialMs: 50, retryMaxMs: 500 },
+      {
+        durable: 'crashy',
+        maxBatchRows: 3000,
+        flushIntervalMs: 200,
+        maxAckPending: 4000,
+        maxDeliver: 10,
+        ackWaitMs: 2000,
+        retryInitialMs: 50,
+        retryMaxMs: 500,
+      },
       { bus: nats.bus, warehouse: wh, logger: silentLogger() },
     );
     await writer.start();
-    await waitFor(async () => (await wh!.query<{ n: number }>('SELECT count() AS n FROM metrics'))[0]!.n >= points.length, 30_000);
+    await waitFor(
+      async () => (await wh!.query<{ n: number }>('SELECT count() AS n FROM metrics'))[0]!.n >= points.length,
+      30_000,
+    );
     // The crashed batch is redelivered after ack-wait; give it time to (not) be inserted twice.
     await waitFor(() => writer.stats().rowsSkippedAsAlreadyStored >= insertedBeforeCrash, 15_000);
     await writer.stop();
