@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bus, connectBus, type EmbeddedNatsServer, startNatsServer } from './bus/index.ts';
 import type { AegisConfig } from './config/index.ts';
@@ -24,7 +25,10 @@ export async function openRuntime(
   const runtime: Runtime = {
     async close() {
       await runtime.bus?.close();
-      await runtime.natsServer?.stop();
+      if (runtime.natsServer) {
+        await runtime.natsServer.stop();
+        rmSync(runFile(config.dataDir), { force: true });
+      }
       await runtime.warehouse?.close();
     },
   };
@@ -32,13 +36,20 @@ export async function openRuntime(
     if (needs.bus) {
       let servers = config.nats.url;
       if (!servers) {
-        runtime.natsServer = await startNatsServer({
-          bin: config.nats.serverBin,
-          storeDir: join(config.dataDir, 'nats'),
-          port: config.nats.port,
-          logger,
-        });
-        servers = runtime.natsServer.url;
+        const shared = await sharedEmbeddedNats(config.dataDir);
+        if (shared) {
+          servers = shared.url;
+          logger.debug({ url: shared.url }, 'using the embedded nats-server another AEGIS process started');
+        } else {
+          runtime.natsServer = await startNatsServer({
+            bin: config.nats.serverBin,
+            storeDir: join(config.dataDir, 'nats'),
+            port: config.nats.port,
+            logger,
+          });
+          servers = runtime.natsServer.url;
+          advertise(config.dataDir, runtime.natsServer);
+        }
       }
       runtime.bus = await connectBus({
         servers,
@@ -62,4 +73,43 @@ export async function openRuntime(
     await runtime.close().catch(() => undefined);
     throw err;
   }
+}
+
+// The embedded nats-server's URL is advertised under the data directory so that other commands on
+// the same data (`aegis ingest` while `aegis start` runs) join it instead of starting a second
+// server on the same JetStream store.
+const runFile = (dataDir: string) => join(dataDir, 'run', 'nats.json');
+
+function advertise(dataDir: string, server: EmbeddedNatsServer): void {
+  mkdirSync(join(dataDir, 'run'), { recursive: true });
+  writeFileSync(runFile(dataDir), JSON.stringify({ url: server.url, pid: server.pid, ownerPid: process.pid }));
+}
+
+async function sharedEmbeddedNats(dataDir: string): Promise<{ url: string } | undefined> {
+  if (!existsSync(runFile(dataDir))) return undefined;
+  try {
+    const entry = JSON.parse(readFileSync(runFile(dataDir), 'utf8')) as { url: string; pid: number; ownerPid: number };
+    if (isAlive(entry.pid) && isAlive(entry.ownerPid)) return { url: entry.url };
+    // The owner died and left its server behind: stop it so that ours can open the store.
+    if (isAlive(entry.pid)) process.kill(entry.pid, 'SIGTERM');
+    await waitForExit(entry.pid, 10_000);
+  } catch {
+    // unreadable: treat as absent
+  }
+  rmSync(runFile(dataDir), { force: true });
+  return undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }

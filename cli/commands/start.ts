@@ -1,0 +1,143 @@
+import { join, relative } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Component } from '../../core/lifecycle.ts';
+import { createMetricsRegistry } from '../../core/metrics.ts';
+import { openRuntime } from '../../core/runtime.ts';
+import type { SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
+import { buildCollectors, buildIngestWriter, buildSimulatorFeed } from '../../ingest/components.ts';
+import { HOUR_MS } from '../../ingest/simulator/index.ts';
+import { fmt, type GlobalOptions, setup, stopAll, untilSignal, VERSION } from '../shared.ts';
+import { formatCounts, readCounts } from '../status.ts';
+
+/** Options of `aegis start`. */
+export interface StartOptions extends GlobalOptions {
+  simulator?: boolean;
+  backfillDays?: string;
+  statusIntervalSec?: string;
+}
+
+/** `aegis start`: every role in one process on the embedded default (or the configured servers):
+ *  NATS, ClickHouse with migrations, the ingest writer, the collectors and the simulator. */
+export async function startCommand(options: StartOptions): Promise<number> {
+  const overrides: Record<string, unknown> = {};
+  if (options.simulator === false) overrides['simulator.enabled'] = false;
+  if (options.backfillDays !== undefined) overrides['simulator.backfillDays'] = Number(options.backfillDays);
+  const { config, logger } = setup(options, overrides);
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  // Paths under the working directory read better relative; others stay absolute.
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r === '' ? '.' : r.startsWith('..') ? p : r;
+  };
+
+  out(`AEGIS ${VERSION} · ${config.nats.url || config.clickhouse.url ? 'cluster connections' : 'embedded mode'}`);
+  out(`  data directory  ${config.dataDir}`);
+  const runtime = await openRuntime(config, { bus: true, warehouse: true, name: 'start' }, logger);
+  const bus = runtime.bus!;
+  const warehouse = runtime.warehouse!;
+  const metrics = createMetricsRegistry();
+
+  const writer = buildIngestWriter(config, { bus, warehouse, logger, metrics });
+  const collectors = buildCollectors(config, { bus, logger, metrics });
+  const feed: SimulatorFeed | undefined = config.simulator.enabled
+    ? buildSimulatorFeed(config, { bus, logger, metrics })
+    : undefined;
+  // Stop order: intake first (collectors, simulator), then the writer flushes what it holds.
+  const components: Component[] = [...collectors, ...(feed ? [feed] : []), writer];
+
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    out('\nstopping: collectors and simulator first, then the writer flushes what it holds …');
+    await stopAll(components, logger);
+    await runtime.close();
+    out('stopped cleanly; everything published is stored or waiting in JetStream.');
+  };
+  const signal = untilSignal();
+
+  try {
+    await writer.start();
+    for (const c of collectors) await c.start();
+    const nats = runtime.natsServer
+      ? `${runtime.natsServer.url} (nats-server child pid ${runtime.natsServer.pid}, store ${rel(join(config.dataDir, 'nats'))})`
+      : bus.servers;
+    out(`  NATS JetStream  ${nats}`);
+    out(
+      `  ClickHouse      ${warehouse.driver === 'embedded' ? `embedded engine at ${rel(warehouse.location)}` : warehouse.location}, database ${warehouse.database}`,
+    );
+    out(
+      `  ingest writer   durable "${config.writer.durable}", batches of ≤${fmt(config.writer.maxBatchRows)} rows or ${config.writer.flushIntervalMs} ms`,
+    );
+    for (const c of collectors) {
+      if (c.name === 'otlp-receiver')
+        out(`  OTLP/HTTP       http://${config.collectors.otlpHost}:${config.collectors.otlpPort}/v1/metrics`);
+      if (c.name === 'prometheus-scraper')
+        out(`  Prometheus      scraping ${config.collectors.scrapeTargets.length} target(s)`);
+    }
+    if (feed) {
+      out(
+        `  simulator       ${config.simulator.services} services, seed ${config.simulator.seed}; ground truth in ${rel(join(config.dataDir, 'simulator', 'ground-truth.jsonl'))}`,
+      );
+      await feed.start();
+    }
+    out('Ctrl-C stops AEGIS cleanly.\n');
+
+    if (feed) await showBackfill(feed, () => readCounts(warehouse).catch(() => undefined), signal);
+    const every = Number(options.statusIntervalSec ?? 10) * 1000;
+    const status = setInterval(async () => {
+      if (stopping) return;
+      const counts = await readCounts(warehouse, bus).catch(() => undefined);
+      if (counts && !stopping) out(`${new Date().toISOString().slice(11, 19)}  rows  ${formatCounts(counts)}`);
+    }, every);
+    const counts = await readCounts(warehouse, bus).catch(() => undefined);
+    if (counts) out(`${new Date().toISOString().slice(11, 19)}  rows  ${formatCounts(counts)}`);
+    await signal;
+    clearInterval(status);
+  } finally {
+    await stop();
+  }
+  return 0;
+}
+
+/** A progress bar over the simulated hours of the backfill, with rows stored so far. */
+async function showBackfill(
+  feed: SimulatorFeed,
+  counts: () => Promise<Record<string, number> | undefined>,
+  interrupted: Promise<unknown>,
+): Promise<void> {
+  const first = feed.progress();
+  const bar = new cliProgress.SingleBar(
+    {
+      format:
+        'backfill  {bar} {percentage}% | {hours}/{totalHours} h simulated | {records} records published | {stored} rows stored',
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let total = Math.max(1, Math.round((first.backfill.toMs - first.backfill.fromMs) / HOUR_MS));
+  bar.start(total, 0, { hours: 0, totalHours: total, records: '0', stored: '0' });
+  let done = false;
+  const finished = Promise.race([feed.backfilled(), interrupted]).then(() => {
+    done = true;
+  });
+  while (!done) {
+    const p = feed.progress();
+    total = Math.max(1, Math.round((p.backfill.toMs - p.backfill.fromMs) / HOUR_MS));
+    const hours = Math.round(p.backfill.doneMs / HOUR_MS);
+    const c = await counts();
+    const stored = c
+      ? Object.entries(c)
+          .filter(([t]) => ['metrics', 'cost', 'access', 'resources'].includes(t))
+          .reduce((n, [, v]) => n + v, 0)
+      : 0;
+    bar.setTotal(total);
+    bar.update(hours, { hours, totalHours: total, records: fmt(p.records), stored: fmt(stored) });
+    await Promise.race([finished, new Promise((r) => setTimeout(r, 500))]);
+  }
+  const p = feed.progress();
+  const hours = Math.round(p.backfill.doneMs / HOUR_MS);
+  bar.update(hours, { hours, records: fmt(p.records) });
+  bar.stop();
+}

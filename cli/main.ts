@@ -1,0 +1,78 @@
+import { Command, CommanderError, Option } from 'commander';
+import { FORMAT_NAMES } from '../ingest/parsers/index.ts';
+import { ingestCommand } from './commands/ingest.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { ROLES, runCommand } from './commands/run.ts';
+import { simulateCommand } from './commands/simulate.ts';
+import { startCommand } from './commands/start.ts';
+import { EXIT, reportError, VERSION } from './shared.ts';
+
+const program = new Command('aegis')
+  .description('AEGIS: the operational control layer for platform reliability engineering')
+  .version(VERSION)
+  .option('-c, --config <file>', 'configuration file (default: ./aegis.yaml when present, or AEGIS_CONFIG)')
+  .option('-d, --data-dir <dir>', 'data directory of the embedded mode (default: ./data, or AEGIS_DATA_DIR)')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+  .showHelpAfterError()
+  .exitOverride();
+
+let exitCode: number = EXIT.ok;
+const run =
+  (fn: (...args: never[]) => Promise<number>) =>
+  async (...args: unknown[]) => {
+    exitCode = await (fn as (...a: unknown[]) => Promise<number>)(...args);
+  };
+const globals = (cmd: Command) => cmd.optsWithGlobals();
+
+program
+  .command('start')
+  .description('run every role in one process: NATS, ClickHouse, ingest writer, collectors and the simulated platform')
+  .option('--no-simulator', 'do not run the simulated platform')
+  .option('--backfill-days <days>', 'days of simulated history to publish on first start')
+  .option('--status-interval-sec <sec>', 'seconds between row-count lines', '10')
+  .action(run(async (_o: unknown, cmd: Command) => startCommand(globals(cmd))));
+
+program
+  .command('run')
+  .description('run one role (cluster mode; replicas of a role share its work)')
+  .argument('<role>', ROLES.join(' | '))
+  .action(run(async (role: string, _o: unknown, cmd: Command) => runCommand(role, globals(cmd))));
+
+program
+  .command('ingest')
+  .description(
+    'parse, validate and publish telemetry files; exit 0 when all records were accepted, 1 when any was rejected, 2 on a usage error',
+  )
+  .argument('<files...>', 'files to read')
+  .addOption(new Option('-f, --format <format>', 'file format').choices(FORMAT_NAMES).makeOptionMandatory())
+  .option('--check', 'parse and validate only: no NATS, no store')
+  .option('--json', 'print the summary as JSON')
+  .option('--source <name>', 'source token of the subject (default: the format)')
+  .option('--service <name>', 'service for records that name none')
+  .action(run(async (files: string[], _o: unknown, cmd: Command) => ingestCommand(files, globals(cmd))));
+
+program
+  .command('simulate')
+  .description('publish the simulated platform: history, then live')
+  .option('--days <days>', 'days of history to publish')
+  .option('--seed <seed>', 'seed of the simulated platform')
+  .option('--services <n>', 'number of simulated services')
+  .option('--no-live', 'exit once the history is published')
+  .action(run(async (_o: unknown, cmd: Command) => simulateCommand(globals(cmd))));
+
+program
+  .command('migrate')
+  .description('apply pending ClickHouse migrations')
+  .action(run(async (_o: unknown, cmd: Command) => migrateCommand(globals(cmd))));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    exitCode = reportError(err);
+  }
+}
+process.exitCode = exitCode;
