@@ -68,6 +68,11 @@ export interface Bus {
   ensureStreams(): Promise<void>;
   publish(subject: string, payload: Uint8Array | string, options?: PublishOptions): Promise<PublishAck>;
   consume(params: DurableConsumerParams): Promise<DurableConsumer>;
+  /** A durable consumer's backlog: not yet delivered, delivered but unacked, redelivered. */
+  consumerPending(
+    stream: string,
+    durable: string,
+  ): Promise<{ pending: number; ackPending: number; redelivered: number }>;
   /** Messages currently held by a stream. */
   streamMessages(stream: string): Promise<number>;
   /** Reads up to `max` messages of a stream from its start, optionally only those on one subject

@@ -111,15 +111,11 @@ class NatsBus implements Bus {
       const consumer = await this.js.consumers.get(params.stream, params.durable);
       // Pull in slices well below max_ack_pending so that several replicas share the work.
       const messages = await consumer.consume({ max_messages: Math.min(1000, params.maxAckPending) });
-      const jsm = this.jsm;
       return {
         async *[Symbol.asyncIterator]() {
           for await (const m of messages) yield toBusMessage(m);
         },
-        async pending() {
-          const info = await jsm.consumers.info(params.stream, params.durable);
-          return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
-        },
+        pending: () => this.consumerPending(params.stream, params.durable),
         async stop() {
           await messages.close();
         },
@@ -127,6 +123,13 @@ class NatsBus implements Bus {
     } catch (err) {
       throw wrap(err, `cannot consume ${params.stream}/${params.durable}`);
     }
+  }
+
+  async consumerPending(stream: string, durable: string) {
+    const info = await this.jsm.consumers.info(stream, durable).catch((err) => {
+      throw wrap(err, `cannot read consumer ${stream}/${durable}`);
+    });
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
   }
 
   async streamMessages(stream: string): Promise<number> {

@@ -61,13 +61,14 @@ class EmbeddedWarehouse implements Warehouse {
     await this.run(sql, params, 'TabSeparated');
   }
 
-  async insertJsonEachRow(table: string, payload: Buffer, options: InsertOptions = {}): Promise<{ rows: number }> {
+  async insert(table: string, payload: Buffer, options: InsertOptions = {}): Promise<{ rows: number }> {
     return this.withSession(async (session) => {
       try {
         const summary = await session.insert({
           table,
           values: payload,
-          format: 'JSONEachRow',
+          format: options.format ?? 'JSONEachRow',
+          ...(options.columns ? { columns: options.columns } : {}),
           settings: {
             ...INSERT_SETTINGS,
             ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),

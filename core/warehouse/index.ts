@@ -8,7 +8,14 @@ export { type EmbeddedWarehouseParams, openEmbeddedWarehouse } from './embedded.
 export { warehouseError } from './errors.ts';
 export { type MigrationResult, migrate } from './migrate.ts';
 export { openServerWarehouse, type ServerWarehouseParams } from './server.ts';
-export { INSERT_SETTINGS, type InsertOptions, type QueryParams, toJsonEachRow, type Warehouse } from './warehouse.ts';
+export {
+  INSERT_SETTINGS,
+  type InsertFormat,
+  type InsertOptions,
+  type QueryParams,
+  toJsonEachRow,
+  type Warehouse,
+} from './warehouse.ts';
 
 /** Opens the warehouse the configuration names: the server at `clickhouse.url`, else the embedded
  *  engine under `<dataDir>/clickhouse`. */

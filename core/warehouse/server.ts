@@ -69,12 +69,13 @@ class ServerWarehouse implements Warehouse {
     }
   }
 
-  async insertJsonEachRow(table: string, payload: Buffer, options: InsertOptions = {}): Promise<{ rows: number }> {
+  async insert(table: string, payload: Buffer, options: InsertOptions = {}): Promise<{ rows: number }> {
     try {
       const result = await this.client.insert({
         table,
         values: Readable.from([payload]),
-        format: 'JSONEachRow',
+        format: options.format ?? 'JSONEachRow',
+        ...(options.columns ? { columns: [...options.columns] as [string, ...string[]] } : {}),
         clickhouse_settings: {
           ...INSERT_SETTINGS,
           ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),

@@ -1,8 +1,15 @@
 /** Query parameters, bound server-side to `{name:Type}` placeholders; never spliced into SQL. */
 export type QueryParams = Record<string, unknown>;
 
+/** Row formats the warehouse inserts: objects, or arrays in `columns` order (smaller, faster). */
+export type InsertFormat = 'JSONEachRow' | 'JSONCompactEachRow';
+
 /** Options of a raw insert. */
 export interface InsertOptions {
+  /** @default JSONEachRow */
+  format?: InsertFormat;
+  /** Column order of JSONCompactEachRow rows; omitted columns take their defaults. */
+  columns?: readonly string[];
   /** `insert_deduplication_token`: an insert repeated with the same token is stored once. */
   dedupToken?: string;
 }
@@ -19,8 +26,8 @@ export interface Warehouse {
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** Runs a statement that returns no rows (DDL, INSERT … SELECT). */
   command(sql: string, params?: QueryParams): Promise<void>;
-  /** Inserts a JSONEachRow payload (one JSON object per line). */
-  insertJsonEachRow(table: string, payload: Buffer, options?: InsertOptions): Promise<{ rows: number }>;
+  /** Inserts a payload of one JSON row per line, in `options.format`. */
+  insert(table: string, payload: Buffer, options?: InsertOptions): Promise<{ rows: number }>;
   /** Fails with a DependencyError when the store cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -58,7 +58,12 @@ export function createSimulatorFeed(params: SimulatorFeedParams): SimulatorFeed 
   let state: ComponentState = 'idle';
   let loop: Promise<void> | undefined;
   let checkpoint: Checkpoint | undefined;
-  const progress: SimulatorFeedProgress = { phase: 'idle', generatedUntilMs: 0, backfill: { fromMs: 0, toMs: 0, doneMs: 0 }, records: 0 };
+  const progress: SimulatorFeedProgress = {
+    phase: 'idle',
+    generatedUntilMs: 0,
+    backfill: { fromMs: 0, toMs: 0, doneMs: 0 },
+    records: 0,
+  };
   let markBackfilled: () => void = () => undefined;
   const backfilled = new Promise<void>((resolve) => (markBackfilled = resolve));
 
@@ -79,7 +84,10 @@ export function createSimulatorFeed(params: SimulatorFeedParams): SimulatorFeed 
     const earliest = Math.floor((startNow - params.backfillDays * 24 * HOUR_MS) / HOUR_MS) * HOUR_MS;
     const previous = loadCheckpoint(params.checkpointPath, params.logger);
     if (previous && previous.configHash !== configHash)
-      params.logger.warn({ checkpoint: params.checkpointPath }, 'simulator settings changed since the last run; publishing the new platform from scratch');
+      params.logger.warn(
+        { checkpoint: params.checkpointPath },
+        'simulator settings changed since the last run; publishing the new platform from scratch',
+      );
     checkpoint = previous?.configHash === configHash ? previous : undefined;
     let cursor = Math.max(checkpoint?.generatedUntilMs ?? earliest, earliest);
     if (checkpoint && checkpoint.generatedUntilMs < earliest) checkpoint = { ...checkpoint, firstMs: earliest };
@@ -107,7 +115,10 @@ export function createSimulatorFeed(params: SimulatorFeedParams): SimulatorFeed 
 
   async function writeTruth(): Promise<void> {
     if (!checkpoint) return;
-    await writeGroundTruth(params.groundTruthPath, params.platform.groundTruth(checkpoint.firstMs, checkpoint.generatedUntilMs));
+    await writeGroundTruth(
+      params.groundTruthPath,
+      params.platform.groundTruth(checkpoint.firstMs, checkpoint.generatedUntilMs),
+    );
   }
 
   return {

@@ -1,14 +1,22 @@
 import type { z } from 'zod';
-import { envelopeSchema, kindOfSubject, recordSchemas, type TelemetryKind } from '../../schemas/index.ts';
+import type { InsertOptions } from '../../core/warehouse/index.ts';
+import {
+  envelopeSchema,
+  kindOfSubject,
+  type MetricPoint,
+  recordSchemas,
+  type TelemetryKind,
+} from '../../schemas/index.ts';
 import type { Rejection } from '../parsers/types.ts';
 import { rejectionFromZod } from '../parsers/validate.ts';
+import { fastMetricRow, METRIC_COLUMNS, maxTimestampNow, metricRow } from './metric-rows.ts';
 
 /** A telemetry message turned into rows for its table. */
 export interface DecodedMessage {
   kind: TelemetryKind;
   /** Source token of the subject (`aegis.telemetry.<kind>.<source>`), stored in the `source` column. */
   source: string;
-  /** One JSON object per valid record, with `source` and `_seq` added. */
+  /** One row per valid record, in the format of `TABLES[kind]`, with `source` and `_seq` added. */
   rows: string[];
   /** Records that failed validation, with their original JSON. */
   rejected: (Rejection & { record: unknown })[];
@@ -18,6 +26,15 @@ export interface DecodedMessage {
 export interface MessageRejection {
   reason: string;
 }
+
+/** The raw table of each kind and the row format the writer inserts into it. Metrics, the bulk of
+ *  the volume, go as arrays (JSONCompactEachRow): smaller to build and faster for ClickHouse to read. */
+export const TABLES: Record<TelemetryKind, { table: string; insert: InsertOptions }> = {
+  metrics: { table: 'metrics', insert: { format: 'JSONCompactEachRow', columns: METRIC_COLUMNS } },
+  cost: { table: 'cost', insert: { format: 'JSONEachRow' } },
+  access: { table: 'access', insert: { format: 'JSONEachRow' } },
+  resources: { table: 'resources', insert: { format: 'JSONEachRow' } },
+};
 
 /** Decodes and validates one TELEMETRY message. Never throws: a message that cannot be read at all is
  *  a MessageRejection; bad records inside a readable message are listed in `rejected`. */
@@ -41,26 +58,29 @@ export function decodeTelemetryMessage(
   if (!Array.isArray(records)) return { reason: 'data.records must be an array of records' };
 
   const source = subject.split('.').slice(3).join('.') || 'unknown';
-  const schema = recordSchemas[kind] as z.ZodType;
   const decoded: DecodedMessage = { kind, source, rows: [], rejected: [] };
+  const schema = recordSchemas[kind] as z.ZodType;
+  const sourceJson = JSON.stringify(source);
+  const maxTs = maxTimestampNow();
   for (let i = 0; i < records.length; i++) {
+    if (kind === 'metrics') {
+      const fast = fastMetricRow(records[i], sourceJson, seq, maxTs);
+      if (fast !== undefined) {
+        decoded.rows.push(fast);
+        continue;
+      }
+    }
     const result = schema.safeParse(records[i]);
     if (!result.success) {
       decoded.rejected.push({ ...rejectionFromZod(result.error, `records[${i}]`), record: records[i] });
-      continue;
+    } else if (kind === 'metrics') {
+      decoded.rows.push(metricRow(result.data as MetricPoint, sourceJson, seq));
+    } else {
+      const row = result.data as Record<string, unknown>;
+      row.source = source;
+      row._seq = seq;
+      decoded.rows.push(JSON.stringify(row));
     }
-    const row = result.data as Record<string, unknown>;
-    row.source = source;
-    row._seq = seq;
-    decoded.rows.push(JSON.stringify(row));
   }
   return decoded;
 }
-
-/** The raw table of each kind. */
-export const TABLE_OF_KIND: Record<TelemetryKind, string> = {
-  metrics: 'metrics',
-  cost: 'cost',
-  access: 'access',
-  resources: 'resources',
-};

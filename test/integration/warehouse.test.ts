@@ -74,8 +74,8 @@ describe('embedded warehouse', () => {
 
   it('stores a retried insert with the same deduplication token once, rollups included', async () => {
     const payload = toJsonEachRow(Array.from({ length: 120 }, (_, i) => point(i)));
-    await wh.insertJsonEachRow('metrics', payload, { dedupToken: 'test:1-1' });
-    await wh.insertJsonEachRow('metrics', payload, { dedupToken: 'test:1-1' });
+    await wh.insert('metrics', payload, { dedupToken: 'test:1-1' });
+    await wh.insert('metrics', payload, { dedupToken: 'test:1-1' });
     const [raw] = await wh.query<{ n: number }>("SELECT count() AS n FROM metrics WHERE service = 'checkout'");
     expect(raw!.n).toBe(120);
     const minutes = await wh.query<{ bucket: string; count: number; first: number; last: number; max: number }>(
@@ -108,7 +108,7 @@ describe('embedded warehouse', () => {
       source: 'test',
       _seq: 2,
     });
-    await wh.insertJsonEachRow('cost', toJsonEachRow([row(0), row(1), row(2)]));
+    await wh.insert('cost', toJsonEachRow([row(0), row(1), row(2)]));
     const [day] = await wh.query<{ billed: number; team: string }>(
       'SELECT team, sum(BilledCost) AS billed FROM cost_1d GROUP BY team',
     );

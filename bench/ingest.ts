@@ -1,0 +1,192 @@
+// npm run bench:ingest [-- --points N] — end-to-end ingest throughput: points published in realistic
+// batches through NATS JetStream into embedded ClickHouse by the real ingest writer, against two
+// ceilings measured in the same run on the same data: NATS publish+consume with no processing, and
+// a direct store insert. Progress goes to stderr; the last stdout line is the JSON result.
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { connectBus, startNatsServer } from '../core/bus/index.ts';
+import { silentLogger } from '../core/logger.ts';
+import { migrate, openEmbeddedWarehouse } from '../core/warehouse/index.ts';
+import { createIngestWriter, metricRow, TABLES } from '../ingest/writer/index.ts';
+import { metricPointSchema } from '../schemas/index.ts';
+import { tempDir } from '../test/harness/index.ts';
+import { messageCount, messagePoints, type Workload } from './ingest-workload.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    points: { type: 'string', default: '2000000' },
+    'points-per-message': { type: 'string', default: '500' },
+    series: { type: 'string', default: '2000' },
+    'max-in-flight': { type: 'string', default: '256' },
+  },
+});
+const points = Number(args.points);
+const workload: Workload = {
+  points,
+  pointsPerMessage: Number(args['points-per-message']),
+  series: Number(args.series),
+  // Ten-second steps ending about now: inside the raw TTL, never in the future.
+  startMs: Math.floor(Date.now() / 1000) * 1000 - Math.ceil(points / Number(args.series)) * 10_000,
+  stepMs: 10_000,
+};
+const maxInFlight = Number(args['max-in-flight']);
+const messages = messageCount(workload);
+const STREAMS = { replicas: 1, telemetryMaxAgeHours: 1, retainDays: 1, duplicateWindowSec: 120 };
+const log = (text: string) => process.stderr.write(`[bench:ingest] ${text}\n`);
+
+let peakRss = 0;
+const rssTimer = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 100);
+
+const dir = tempDir('aegis-bench-');
+const nats = await startNatsServer({ storeDir: `${dir.path}/nats` });
+const bus = await connectBus({ servers: nats.url, streams: STREAMS });
+await bus.ensureStreams();
+const warehouse = await openEmbeddedWarehouse({ path: `${dir.path}/clickhouse`, database: 'aegis' });
+await migrate(warehouse);
+log(
+  `${points.toLocaleString()} points in ${messages.toLocaleString()} messages of ${workload.pointsPerMessage}, ${workload.series} series, ${cpus().length} cores`,
+);
+
+/** Starts the publisher thread and, once it is connected, lets it go; returns when it started
+ *  publishing, its (seq → publish-ack ms) and a promise of its end. */
+async function publish(subject: string): Promise<{ started: number; acked: Map<number, number>; done: Promise<void> }> {
+  const acked = new Map<number, number>();
+  // A worker cannot start from a .ts file; a one-line shim registers tsx and imports it.
+  const entry = new URL('./ingest-publisher-worker.ts', import.meta.url).href;
+  const shim = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  const worker = new Worker(shim, { eval: true, workerData: { url: nats.url, workload, maxInFlight, subject } });
+  let ready: () => void = () => undefined;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const done = new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: { acks: number[]; done?: boolean; ready?: boolean }) => {
+      if (m.ready) ready();
+      for (let i = 0; i < m.acks.length; i += 2) acked.set(m.acks[i]!, m.acks[i + 1]!);
+      if (m.done) resolve();
+    });
+    worker.on('error', reject);
+  });
+  await isReady;
+  const started = Date.now();
+  worker.postMessage('go');
+  return { started, acked, done };
+}
+
+// 1. NATS ceiling: the same messages published and consumed with explicit acks, no processing.
+log('ceiling 1/2: NATS publish + consume, no processing');
+const ceilingSubject = 'aegis.telemetry.metrics.ceiling';
+const consumer = await bus.consume({
+  stream: 'TELEMETRY',
+  durable: 'ceiling',
+  filterSubjects: [ceilingSubject],
+  maxDeliver: 5,
+  ackWaitMs: 60_000,
+  maxAckPending: 4000,
+});
+const natsRun = await publish(ceilingSubject);
+let consumed = 0;
+for await (const m of consumer) {
+  m.ack();
+  if (++consumed === messages) break;
+}
+const natsSeconds = (Date.now() - natsRun.started) / 1000;
+await natsRun.done;
+await consumer.stop();
+await bus.purge('TELEMETRY');
+const ceilingNatsMsgs = messages / natsSeconds;
+
+// 2. Store ceiling: the same rows, serialised beforehand, inserted directly (rollup views included).
+log('ceiling 2/2: direct store insert of the same rows');
+let insertSeconds = 0;
+const rowsPerInsert = 200_000;
+const perInsert = Math.max(1, Math.floor(rowsPerInsert / workload.pointsPerMessage));
+for (let k = 0; k < messages; k += perInsert) {
+  let text = '';
+  for (let j = k; j < Math.min(messages, k + perInsert); j++)
+    for (const p of messagePoints(workload, j)) text += `${metricRow(metricPointSchema.parse(p), '"bench"', j)}\n`;
+  const payload = Buffer.from(text);
+  const t = performance.now();
+  await warehouse.insert('metrics', payload, TABLES.metrics.insert);
+  insertSeconds += (performance.now() - t) / 1000;
+}
+const ceilingStoreRows = points / insertSeconds;
+for (const table of ['metrics', 'metrics_1m', 'metrics_1h', 'metrics_1d'])
+  await warehouse.command(`TRUNCATE TABLE ${table}`);
+
+// 3. The pipeline: publisher thread → NATS → ingest writer → ClickHouse.
+log('pipeline: publisher → NATS JetStream → ingest writer → ClickHouse');
+const insertedAt = new Map<number, number>();
+let inserted = 0;
+let finished: () => void = () => undefined;
+const allInserted = new Promise<void>((resolve) => (finished = resolve));
+const writer = createIngestWriter(
+  {
+    durable: 'ingest-writer',
+    maxBatchRows: 200_000,
+    flushIntervalMs: 1000,
+    maxAckPending: 4000,
+    maxDeliver: 10,
+    ackWaitMs: 60_000,
+    retryInitialMs: 250,
+    retryMaxMs: 15_000,
+  },
+  {
+    bus,
+    warehouse,
+    logger: silentLogger(),
+    afterInsert: ({ seqs, rows }) => {
+      const now = Date.now();
+      for (const s of seqs) insertedAt.set(s, now);
+      inserted += rows;
+      if (inserted >= points) finished();
+    },
+  },
+);
+await writer.start();
+const run = await publish('aegis.telemetry.metrics.bench');
+const progress = setInterval(async () => {
+  const c = await bus.consumerPending('TELEMETRY', 'ingest-writer').catch(() => undefined);
+  log(
+    `  ${inserted.toLocaleString()} / ${points.toLocaleString()} points stored; consumer ${JSON.stringify(c)}; writer ${JSON.stringify(writer.stats().flushes)}`,
+  );
+}, 2000);
+await run.done;
+await Promise.race([allInserted, new Promise((r) => setTimeout(r, 600_000))]);
+const lastInsert = Math.max(...insertedAt.values());
+clearInterval(progress);
+await writer.stop();
+const seconds = (lastInsert - run.started) / 1000;
+
+const latencies = [...run.acked]
+  .map(([seq, t]) => (insertedAt.get(seq) ?? Number.NaN) - t)
+  .filter(Number.isFinite)
+  .sort((a, b) => a - b);
+const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN;
+const [check] = await warehouse.query<{ n: number; u: number }>(
+  "SELECT count() AS n, uniqExact(service, name, labels, ts) AS u FROM metrics WHERE source = 'bench'",
+);
+
+clearInterval(rssTimer);
+await bus.close();
+await nats.stop();
+await warehouse.close();
+dir.remove();
+
+const result = {
+  bench: 'ingest',
+  cores: cpus().length,
+  points,
+  points_per_s: Math.round(points / seconds),
+  p99_latency_ms: Math.round(p99),
+  lost: points - check!.u,
+  duplicated: check!.n - check!.u,
+  ceiling_nats_msgs_per_s: Math.round(ceilingNatsMsgs),
+  ceiling_nats_points_per_s: Math.round(ceilingNatsMsgs * workload.pointsPerMessage),
+  ceiling_store_rows_per_s: Math.round(ceilingStoreRows),
+  points_per_message: workload.pointsPerMessage,
+  rss_mb: Math.round(peakRss / 1024 / 1024),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(0);
