@@ -109,8 +109,10 @@ class NatsBus implements Bus {
         throw err;
       });
       const consumer = await this.js.consumers.get(params.stream, params.durable);
-      // Pull in slices well below max_ack_pending so that several replicas share the work.
-      const messages = await consumer.consume({ max_messages: Math.min(1000, params.maxAckPending) });
+      // Ack-wait runs from delivery, not from when the loop reads a message: keep the client-side
+      // buffer small so messages do not wait there long enough to be redelivered under load, and
+      // so that several replicas share the work.
+      const messages = await consumer.consume({ max_messages: Math.min(256, params.maxAckPending) });
       return {
         async *[Symbol.asyncIterator]() {
           for await (const m of messages) yield toBusMessage(m);

@@ -60,6 +60,12 @@ describe('loadConfig', () => {
     expect(err.message).toContain('environment variable AEGIS_OTLP_PORT');
   });
 
+  it('refuses a ClickHouse URL that is not http(s)', () => {
+    const err = errorOf(() => loadConfig({ env: { AEGIS_CLICKHOUSE_URL: 'tcp://db:9000' }, cwd: dirWith() }));
+    expect(err.message).toContain('clickhouse.url: must be an http(s):// URL');
+    expect(err.message).toContain('AEGIS_CLICKHOUSE_URL');
+  });
+
   it('checks cross-field rules', () => {
     const cwd = dirWith('writer:\n  retryInitialMs: 500\n  retryMaxMs: 100\n');
     expect(errorOf(() => loadConfig({ env: {}, cwd })).message).toContain(

@@ -24,7 +24,15 @@ export const natsConfigSchema = z.strictObject({
 /** Embedded (`url` unset) or server ClickHouse. */
 export const clickhouseConfigSchema = z.strictObject({
   /** ClickHouse HTTP(S) URL. Unset: the embedded engine (chdb) under `<dataDir>/clickhouse`. */
-  url: z.string().default(''),
+  url: z
+    .union([
+      z.literal(''),
+      z.url({
+        protocol: /^https?$/,
+        error: 'must be an http(s):// URL of a ClickHouse server, or empty for the embedded engine',
+      }),
+    ])
+    .default(''),
   /** Database holding AEGIS tables. @default aegis */
   database: z
     .string()

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { warehouseError } from './errors.ts';
 import { INSERT_SETTINGS, type InsertOptions, type QueryParams, type Warehouse } from './warehouse.ts';
 
@@ -17,12 +17,16 @@ const COMMON_SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
 /** Connects to a ClickHouse server over HTTP(S) and creates `database` when missing.
  *  @example const wh = await openServerWarehouse({ url: 'http://localhost:8123', database: 'aegis' }); */
 export async function openServerWarehouse(params: ServerWarehouseParams): Promise<Warehouse> {
+  // Credentials written into the URL win over the separate settings; the client gets a clean URL.
+  const url = parseUrl(params.url);
   const base = {
-    url: params.url,
-    username: params.username ?? 'default',
-    password: params.password ?? '',
+    url: redact(params.url),
+    username: decodeURIComponent(url?.username ?? '') || params.username || 'default',
+    password: decodeURIComponent(url?.password ?? '') || params.password || '',
     request_timeout: params.requestTimeoutMs ?? 30_000,
     clickhouse_settings: COMMON_SETTINGS,
+    // Failures reach the caller as DependencyError; the client's own logging would say it twice.
+    log: { level: ClickHouseLogLevel.OFF },
   };
   const bootstrap = createClient(base);
   try {
@@ -94,6 +98,14 @@ class ServerWarehouse implements Warehouse {
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+}
+
+function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bus, connectBus, type EmbeddedNatsServer, startNatsServer } from '../../core/bus/index.ts';
-import { migrate, openEmbeddedWarehouse, type Warehouse } from '../../core/warehouse/index.ts';
+import { migrate, openEmbeddedWarehouse, openServerWarehouse, type Warehouse } from '../../core/warehouse/index.ts';
 
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'aegis-test-'): { path: string; remove: () => void } {
@@ -33,6 +33,29 @@ export async function startTestNats(): Promise<{
       await bus.close();
       await server.stop();
       dir.remove();
+    },
+  };
+}
+
+/** A ClickHouse server for the server-driver tests, from `AEGIS_TEST_CLICKHOUSE_URL` (unset: skipped). */
+export const TEST_CLICKHOUSE_URL = process.env.AEGIS_TEST_CLICKHOUSE_URL;
+
+/** A migrated database of its own on the test ClickHouse server, dropped by `stop`. */
+export async function startServerTestWarehouse(): Promise<{ warehouse: Warehouse; stop: () => Promise<void> }> {
+  const url = new URL(TEST_CLICKHOUSE_URL!);
+  const database = `aegis_test_${process.pid}_${Date.now()}`;
+  const warehouse = await openServerWarehouse({
+    url: `${url.protocol}//${url.host}`,
+    username: decodeURIComponent(url.username) || 'default',
+    password: decodeURIComponent(url.password),
+    database,
+  });
+  await migrate(warehouse);
+  return {
+    warehouse,
+    stop: async () => {
+      await warehouse.command(`DROP DATABASE IF EXISTS ${database}`);
+      await warehouse.close();
     },
   };
 }

@@ -123,18 +123,47 @@ describe('ingest writer', () => {
     expect(w.stats().recordsRejected).toBe(2);
   });
 
-  it('holds messages unacked while the store fails and resumes without loss when it is back', async () => {
+  it('holds messages unacked while the store fails, pulls no more than maxAckPending, and resumes without loss', async () => {
     await wh.command('DETACH TABLE metrics');
     try {
-      const w = await startWriter();
-      await createTelemetryPublisher({ bus: nats.bus, source: 'test' }).publish('metrics', makePoints(2000, 'outage'));
+      const w = await startWriter({ maxAckPending: 5, maxBatchRows: 500 });
+      await createTelemetryPublisher({ bus: nats.bus, source: 'test', batchRecords: 100 }).publish(
+        'metrics',
+        makePoints(4000, 'outage'),
+      );
       await waitFor(() => w.stats().storeErrors >= 3);
       expect(w.stats().rowsInserted.metrics ?? 0).toBe(0);
+      // Backpressure: the rest waits in the stream, not in the writer's memory.
+      const backlog = await nats.bus.consumerPending('TELEMETRY', `w${durable}`);
+      expect(backlog.ackPending).toBeLessThanOrEqual(5);
+      expect(backlog.pending).toBeGreaterThanOrEqual(35);
     } finally {
       await wh.command('ATTACH TABLE metrics');
     }
-    await waitFor(async () => (await count('outage')) === 2000, 20_000);
+    await waitFor(async () => (await count('outage')) === 4000, 30_000);
     await new Promise((r) => setTimeout(r, 500));
-    expect(await count('outage')).toBe(2000);
+    expect(await count('outage')).toBe(4000);
+  });
+
+  it('shares the work between replicas on one durable consumer, each row stored once', async () => {
+    const config = { ...writerConfig, durable: 'shared', maxBatchRows: 1000 };
+    const a = createIngestWriter(config, { bus: nats.bus, warehouse: wh, logger: silentLogger() });
+    const secondConnection = await nats.connect();
+    const b = createIngestWriter(config, { bus: secondConnection, warehouse: wh, logger: silentLogger() });
+    await Promise.all([a.start(), b.start()]);
+    try {
+      await createTelemetryPublisher({ bus: nats.bus, source: 'test', batchRecords: 100 }).publish(
+        'metrics',
+        makePoints(6000, 'replicas'),
+      );
+      await waitFor(async () => (await count('replicas')) >= 6000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await count('replicas')).toBe(6000);
+      expect(a.stats().messages).toBeGreaterThan(0);
+      expect(b.stats().messages).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await secondConnection.close();
+    }
   });
 });

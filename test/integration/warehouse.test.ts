@@ -1,7 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '../../core/errors.ts';
-import { migrate, toJsonEachRow, type Warehouse } from '../../core/warehouse/index.ts';
-import { startTestWarehouse } from '../harness/index.ts';
+import { migrate, openServerWarehouse, toJsonEachRow, type Warehouse } from '../../core/warehouse/index.ts';
+import { startServerTestWarehouse, startTestWarehouse, TEST_CLICKHOUSE_URL } from '../harness/index.ts';
 
 // Recent enough that the raw TTL keeps it: two hours before the current hour.
 const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
@@ -18,11 +20,17 @@ const point = (i: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('embedded warehouse', () => {
-  let env: Awaited<ReturnType<typeof startTestWarehouse>>;
+// The same behaviour from both drivers: the embedded engine always, a server when one is given.
+const drivers = [
+  { driver: 'embedded', start: startTestWarehouse },
+  ...(TEST_CLICKHOUSE_URL ? [{ driver: 'server', start: startServerTestWarehouse }] : []),
+];
+
+describe.each(drivers)('$driver warehouse', ({ start }) => {
+  let env: Awaited<ReturnType<typeof start>>;
   let wh: Warehouse;
   beforeAll(async () => {
-    env = await startTestWarehouse();
+    env = await start();
     wh = env.warehouse;
   });
   afterAll(async () => env?.stop());
@@ -121,5 +129,24 @@ describe('embedded warehouse', () => {
     expect(err.dependency).toBe('clickhouse');
     expect(err.dependencyCode).toBe('60');
     expect(err.retryable).toBe(false);
+  });
+});
+
+describe('server warehouse driver', () => {
+  it('reports an unreachable server as a retryable DependencyError naming the URL without credentials', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const err = await openServerWarehouse({
+      url: `http://u:secret@127.0.0.1:${port}`,
+      database: 'aegis',
+      requestTimeoutMs: 2000,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(DependencyError);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain(`cannot reach ClickHouse at http://127.0.0.1:${port}`);
+    expect(err.message).not.toContain('secret');
   });
 });

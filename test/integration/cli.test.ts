@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestNats, tempDir } from '../harness/index.ts';
+import { waitFor } from '../harness/telemetry.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FORMATS = fileURLToPath(new URL('../../../shared/formats/', import.meta.url));
+const PROM_SAMPLE = join(FORMATS, 'prometheus/prometheus/metrics-test.prom');
+const FALCO_DIR = join(FORMATS, 'k8s-audit/falco');
+const CLOUDTRAIL_SAMPLE = join(FORMATS, 'cloudtrail/opentelemetry-collector-contrib/cloudtrail_log.json');
+const hasSamples = existsSync(FORMATS);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment for the CLI: no server URLs inherited from the shell running the tests. */
+function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const key of ['AEGIS_NATS_URL', 'AEGIS_CLICKHOUSE_URL', 'AEGIS_CONFIG'])
+    if (!(key in extra)) delete env[key];
+  return env;
+}
+
+/** Runs `node bin/aegis.js …args` to completion. */
+function aegis(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/aegis.js', ...args], { cwd: ROOT, env: cliEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('aegis CLI', () => {
+  let data: ReturnType<typeof tempDir>;
+  beforeAll(() => {
+    data = tempDir('aegis-cli-');
+  });
+  afterAll(() => data?.remove());
+
+  it.skipIf(!hasSamples)('checks a Prometheus file and prints a JSON summary', async () => {
+    const run = await aegis(['ingest', '--check', '--json', '-f', 'prom', PROM_SAMPLE], { AEGIS_DATA_DIR: data.path });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as { check: boolean; accepted: number; rejected: number; files: unknown[] };
+    expect(summary).toMatchObject({ format: 'prom', check: true, rejected: 0 });
+    expect(summary.accepted).toBeGreaterThan(0);
+    expect(summary.files).toHaveLength(1);
+  });
+
+  it.skipIf(!hasSamples)('exits 1 and prints the reason when a k8s audit record is malformed', async () => {
+    const files = readdirSync(FALCO_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(FALCO_DIR, f));
+    const run = await aegis(['ingest', '--check', '-f', 'k8s-audit', ...files], { AEGIS_DATA_DIR: data.path });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/total: [\d,]+ accepted, 1 rejected/);
+    expect(run.stdout).toMatch(/kind must be "Event" \(got 0\)/);
+    expect(run.stdout).toContain('checked only, nothing published');
+  });
+
+  it('exits 2 on an unknown format', async () => {
+    const run = await aegis(['ingest', '-f', 'bogus', 'x'], { AEGIS_DATA_DIR: data.path });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/'bogus' is invalid/);
+  });
+
+  it('exits 2 when a file is missing', async () => {
+    const missing = join(data.path, 'no-such-file.prom');
+    const run = await aegis(['ingest', '-f', 'prom', missing], { AEGIS_DATA_DIR: data.path });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`cannot read ${missing}`);
+  });
+
+  describe('with a running NATS', () => {
+    let nats: Awaited<ReturnType<typeof startTestNats>>;
+    beforeAll(async () => {
+      nats = await startTestNats();
+    });
+    afterAll(async () => nats?.stop());
+
+    it.skipIf(!hasSamples)('publishes CloudTrail events to aegis.telemetry.access.cloudtrail', async () => {
+      const subject = 'aegis.telemetry.access.cloudtrail';
+      const before = (await nats.bus.read('TELEMETRY', 10_000, subject)).length;
+      const run = await aegis(['ingest', '--json', '-f', 'cloudtrail', CLOUDTRAIL_SAMPLE], {
+        AEGIS_DATA_DIR: data.path,
+        AEGIS_NATS_URL: nats.server.url,
+      });
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout) as {
+        check: boolean;
+        accepted: number;
+        files: { published?: { messages: number } }[];
+      };
+      expect(summary.check).toBe(false);
+      expect(summary.accepted).toBeGreaterThan(0);
+      expect(summary.files[0]!.published?.messages).toBeGreaterThan(0);
+      const messages = await nats.bus.read('TELEMETRY', 10_000, subject);
+      expect(messages.length).toBe(before + summary.files[0]!.published!.messages);
+      const records = messages
+        .slice(before)
+        .reduce((n, m) => n + JSON.parse(Buffer.from(m.data).toString()).data.records.length, 0);
+      expect(records).toBe(summary.accepted);
+      // It joined the given server rather than starting its own.
+      expect(existsSync(join(data.path, 'run', 'nats.json'))).toBe(false);
+    });
+  });
+
+  it('starts every role, reports row counts and stops cleanly on SIGINT', { timeout: 120_000 }, async () => {
+    const dir = tempDir('aegis-cli-start-');
+    const child = spawn(
+      process.execPath,
+      ['bin/aegis.js', 'start', '--backfill-days', '0', '--status-interval-sec', '1'],
+      { cwd: ROOT, env: cliEnv({ AEGIS_DATA_DIR: dir.path, AEGIS_OTLP_PORT: '0', AEGIS_LOG_LEVEL: 'warn' }) },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const runFile = join(dir.path, 'run', 'nats.json');
+    let natsPid: number | undefined;
+    try {
+      await waitFor(() => stdout.includes('Ctrl-C stops AEGIS cleanly') || child.exitCode !== null, 90_000);
+      expect(child.exitCode, stderr).toBeNull();
+      expect(stdout).toContain('embedded mode');
+      natsPid = Number(/nats-server child pid (\d+)/.exec(stdout)?.[1]);
+      expect(natsPid).toBeGreaterThan(0);
+      expect(isAlive(natsPid)).toBe(true);
+      expect(JSON.parse(readFileSync(runFile, 'utf8'))).toMatchObject({ pid: natsPid, ownerPid: child.pid });
+      await waitFor(() => /\d\d:\d\d:\d\d {2}rows {2}metrics [\d,]+/.test(stdout), 30_000);
+
+      child.kill('SIGINT');
+      const { code, signal } = await exited;
+      expect(signal, stderr).toBeNull();
+      expect(code, stderr).toBe(0);
+      expect(stdout).toContain('stopped cleanly');
+      expect(existsSync(runFile)).toBe(false);
+      expect(isAlive(natsPid)).toBe(false);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      if (natsPid && isAlive(natsPid)) process.kill(natsPid, 'SIGKILL');
+      dir.remove();
+    }
+  });
+});
