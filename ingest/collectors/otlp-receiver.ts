@@ -89,9 +89,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, params: OtlpRec
       message: `content-encoding ${req.headers['content-encoding']} is not supported`,
     });
 
-  const body = await readBody(req, params.maxBodyBytes);
-  if (body === undefined)
+  const declaredBytes = Number(req.headers['content-length'] ?? 0);
+  const body = declaredBytes > params.maxBodyBytes ? undefined : await readBody(req, params.maxBodyBytes);
+  if (body === undefined) {
+    // The rest of the body is discarded unread; closing afterwards stops a sender that keeps going.
+    res.setHeader('connection', 'close');
     return reply(res, 413, { code: 3, message: `request body exceeds ${params.maxBodyBytes} bytes` });
+  }
 
   const outcome = parseOtlpMetricsJson(body, { inputName: 'POST /v1/metrics' });
   const whole = outcome.rejected.find((r) => r.location === 'file');
@@ -121,8 +125,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Not req.destroy(): that closes the socket before the 413 reaches the sender.
+        chunks.length = 0;
+        req.removeAllListeners('data');
+        req.resume();
         resolve(undefined);
-        req.destroy();
         return;
       }
       chunks.push(chunk);

@@ -29,6 +29,7 @@ export function telemetrySubject(kind: TelemetryKind, source: string): string {
 
 /** Reads the kind back from a subject; undefined when the subject is not a telemetry subject. */
 export function kindOfSubject(subject: string): TelemetryKind | undefined {
+  if (!subject.startsWith('aegis.telemetry.')) return undefined;
   const kind = subject.split('.')[2];
   return (telemetryKinds as readonly string[]).includes(kind ?? '') ? (kind as TelemetryKind) : undefined;
 }

@@ -22,8 +22,7 @@ interface Run {
 /** Environment for the CLI: no server URLs inherited from the shell running the tests. */
 function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const key of ['AEGIS_NATS_URL', 'AEGIS_CLICKHOUSE_URL', 'AEGIS_CONFIG'])
-    if (!(key in extra)) delete env[key];
+  for (const key of ['AEGIS_NATS_URL', 'AEGIS_CLICKHOUSE_URL', 'AEGIS_CONFIG']) if (!(key in extra)) delete env[key];
   return env;
 }
 
