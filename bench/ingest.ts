@@ -2,9 +2,11 @@
 // batches through NATS JetStream into embedded ClickHouse by the real ingest writer, against two
 // ceilings measured in the same run on the same data: NATS publish+consume with no processing, and
 // a direct store insert. Progress goes to stderr; the last stdout line is the JSON result.
+
+import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { connectBus, startNatsServer } from '../core/bus/index.ts';
 import { silentLogger } from '../core/logger.ts';
 import { migrate, openEmbeddedWarehouse } from '../core/warehouse/index.ts';
@@ -37,7 +39,12 @@ const log = (text: string) => process.stderr.write(`[bench:ingest] ${text}\n`);
 
 let peakRss = 0;
 const rssTimer = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const m = process.memoryUsage();
+  if (m.rss > peakRss && process.env.BENCH_DEBUG_MEMORY)
+    log(
+      `  rss ${Math.round(m.rss / 1e6)} MB: heap ${Math.round(m.heapTotal / 1e6)} MB, external ${Math.round(m.external / 1e6)} MB`,
+    );
+  peakRss = Math.max(peakRss, m.rss);
 }, 100);
 
 const dir = tempDir('aegis-bench-');
@@ -50,73 +57,37 @@ log(
   `${points.toLocaleString()} points in ${messages.toLocaleString()} messages of ${workload.pointsPerMessage}, ${workload.series} series, ${cpus().length} cores`,
 );
 
-/** Starts the publisher thread and, once it is connected, lets it go; returns when it started
+/** Starts the publisher process and, once it is connected, lets it go; returns when it started
  *  publishing, its (seq → publish-ack ms) and a promise of its end. */
 async function publish(subject: string): Promise<{ started: number; acked: Map<number, number>; done: Promise<void> }> {
   const acked = new Map<number, number>();
-  // A worker cannot start from a .ts file; a one-line shim registers tsx and imports it.
-  const entry = new URL('./ingest-publisher-worker.ts', import.meta.url).href;
-  const shim = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  const worker = new Worker(shim, { eval: true, workerData: { url: nats.url, workload, maxInFlight, subject } });
+  // Its own process, as a collector is: its memory and CPU are not the writer's.
+  const child = fork(
+    fileURLToPath(new URL('./ingest-publisher.ts', import.meta.url)),
+    [JSON.stringify({ url: nats.url, workload, maxInFlight, subject })],
+    {
+      execArgv: ['--import', 'tsx'],
+    },
+  );
   let ready: () => void = () => undefined;
   const isReady = new Promise<void>((resolve) => (ready = resolve));
   const done = new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: { acks: number[]; done?: boolean; ready?: boolean }) => {
+    child.on('message', (m: { acks: number[]; done?: boolean; ready?: boolean }) => {
       if (m.ready) ready();
       for (let i = 0; i < m.acks.length; i += 2) acked.set(m.acks[i]!, m.acks[i + 1]!);
       if (m.done) resolve();
     });
-    worker.on('error', reject);
+    child.on('error', reject);
+    child.on('exit', (code) => (code ? reject(new Error(`publisher exited with code ${code}`)) : undefined));
   });
   await isReady;
   const started = Date.now();
-  worker.postMessage('go');
+  child.send('go');
   return { started, acked, done };
 }
 
-// 1. NATS ceiling: the same messages published and consumed with explicit acks, no processing.
-log('ceiling 1/2: NATS publish + consume, no processing');
-const ceilingSubject = 'aegis.telemetry.metrics.ceiling';
-const consumer = await bus.consume({
-  stream: 'TELEMETRY',
-  durable: 'ceiling',
-  filterSubjects: [ceilingSubject],
-  maxDeliver: 5,
-  ackWaitMs: 60_000,
-  maxAckPending: 4000,
-});
-const natsRun = await publish(ceilingSubject);
-let consumed = 0;
-for await (const m of consumer) {
-  m.ack();
-  if (++consumed === messages) break;
-}
-const natsSeconds = (Date.now() - natsRun.started) / 1000;
-await natsRun.done;
-await consumer.stop();
-await bus.purge('TELEMETRY');
-const ceilingNatsMsgs = messages / natsSeconds;
-
-// 2. Store ceiling: the same rows, serialised beforehand, inserted directly (rollup views included).
-log('ceiling 2/2: direct store insert of the same rows');
-let insertSeconds = 0;
-const rowsPerInsert = 200_000;
-const perInsert = Math.max(1, Math.floor(rowsPerInsert / workload.pointsPerMessage));
-for (let k = 0; k < messages; k += perInsert) {
-  let text = '';
-  for (let j = k; j < Math.min(messages, k + perInsert); j++)
-    for (const p of messagePoints(workload, j)) text += `${metricRow(metricPointSchema.parse(p), '"bench"', j)}\n`;
-  const payload = Buffer.from(text);
-  const t = performance.now();
-  await warehouse.insert('metrics', payload, TABLES.metrics.insert);
-  insertSeconds += (performance.now() - t) / 1000;
-}
-const ceilingStoreRows = points / insertSeconds;
-for (const table of ['metrics', 'metrics_1m', 'metrics_1h', 'metrics_1d'])
-  await warehouse.command(`TRUNCATE TABLE ${table}`);
-
-// 3. The pipeline: publisher thread → NATS → ingest writer → ClickHouse.
-log('pipeline: publisher → NATS JetStream → ingest writer → ClickHouse');
+// 1. The pipeline, first, so that this process's memory is measured fresh: publisher thread → NATS → ingest writer → ClickHouse.
+log('1/3 pipeline: publisher → NATS JetStream → ingest writer → ClickHouse');
 const insertedAt = new Map<number, number>();
 let inserted = 0;
 let finished: () => void = () => undefined;
@@ -124,9 +95,9 @@ const allInserted = new Promise<void>((resolve) => (finished = resolve));
 const writer = createIngestWriter(
   {
     durable: 'ingest-writer',
-    maxBatchRows: 200_000,
+    maxBatchRows: 100_000,
     flushIntervalMs: 1000,
-    maxAckPending: 4000,
+    maxAckPending: 1000,
     maxDeliver: 10,
     ackWaitMs: 60_000,
     retryInitialMs: 250,
@@ -159,6 +130,7 @@ clearInterval(progress);
 await writer.stop();
 const seconds = (lastInsert - run.started) / 1000;
 
+const pipelineRss = peakRss;
 const latencies = [...run.acked]
   .map(([seq, t]) => (insertedAt.get(seq) ?? Number.NaN) - t)
   .filter(Number.isFinite)
@@ -167,6 +139,45 @@ const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length
 const [check] = await warehouse.query<{ n: number; u: number }>(
   "SELECT count() AS n, uniqExact(service, name, labels, ts) AS u FROM metrics WHERE source = 'bench'",
 );
+
+// 2. NATS ceiling: the same messages published and consumed with explicit acks, no processing.
+log('2/3 ceiling: NATS publish + consume, no processing');
+const ceilingSubject = 'aegis.telemetry.metrics.ceiling';
+const consumer = await bus.consume({
+  stream: 'TELEMETRY',
+  durable: 'ceiling',
+  filterSubjects: [ceilingSubject],
+  maxDeliver: 5,
+  ackWaitMs: 60_000,
+  maxAckPending: 4000,
+});
+const natsRun = await publish(ceilingSubject);
+let consumed = 0;
+for await (const m of consumer) {
+  m.ack();
+  if (++consumed === messages) break;
+}
+const natsSeconds = (Date.now() - natsRun.started) / 1000;
+await natsRun.done;
+await consumer.stop();
+await bus.purge('TELEMETRY');
+const ceilingNatsMsgs = messages / natsSeconds;
+
+// 3. Store ceiling: the same rows, serialised beforehand, inserted directly (rollup views included).
+log('3/3 ceiling: direct store insert of the same rows');
+let insertSeconds = 0;
+const rowsPerInsert = 200_000;
+const perInsert = Math.max(1, Math.floor(rowsPerInsert / workload.pointsPerMessage));
+for (let k = 0; k < messages; k += perInsert) {
+  let text = '';
+  for (let j = k; j < Math.min(messages, k + perInsert); j++)
+    for (const p of messagePoints(workload, j)) text += `${metricRow(metricPointSchema.parse(p), '"bench"', j)}\n`;
+  const payload = Buffer.from(text);
+  const t = performance.now();
+  await warehouse.insert('metrics', payload, TABLES.metrics.insert);
+  insertSeconds += (performance.now() - t) / 1000;
+}
+const ceilingStoreRows = points / insertSeconds;
 
 clearInterval(rssTimer);
 await bus.close();
@@ -186,7 +197,8 @@ const result = {
   ceiling_nats_points_per_s: Math.round(ceilingNatsMsgs * workload.pointsPerMessage),
   ceiling_store_rows_per_s: Math.round(ceilingStoreRows),
   points_per_message: workload.pointsPerMessage,
-  rss_mb: Math.round(peakRss / 1024 / 1024),
+  rss_mb: Math.round(pipelineRss / 1024 / 1024),
+  rss_mb_all_phases: Math.round(peakRss / 1024 / 1024),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

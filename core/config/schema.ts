@@ -51,12 +51,13 @@ export const writerConfigSchema = z
   .strictObject({
     /** Durable consumer name shared by every writer replica. @default ingest-writer */
     durable: z.string().min(1).default('ingest-writer'),
-    /** Flush a table's batch when it holds this many rows. @default 200000 */
-    maxBatchRows: positiveInt.default(200_000),
+    /** Flush a batch when it holds this many rows. @default 100000 */
+    maxBatchRows: positiveInt.default(100_000),
     /** Flush whatever is buffered after this long, in milliseconds. @default 1000 */
     flushIntervalMs: positiveInt.default(1000),
-    /** Most unacknowledged messages held at once; bounds memory under backpressure. @default 4000 */
-    maxAckPending: positiveInt.default(4000),
+    /** Most unacknowledged messages held at once (across replicas); bounds memory under backpressure,
+     *  since each holds its message bytes until acked. @default 1000 */
+    maxAckPending: positiveInt.default(1000),
     /** Deliveries of one message before it is given up to the dead-letter stream. @default 10 */
     maxDeliver: z.number().int().min(2).default(10),
     /** How long NATS waits for an ack before redelivering, in milliseconds. @default 60000 */

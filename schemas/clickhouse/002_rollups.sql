@@ -7,8 +7,8 @@
 CREATE TABLE IF NOT EXISTS metrics_1m
 (
     bucket DateTime('UTC'),
-    service LowCardinality(String),
-    name LowCardinality(String),
+    service String,
+    name String,
     series_id UInt64,
     labels SimpleAggregateFunction(any, Map(String, String)),
     kind SimpleAggregateFunction(any, Enum8('gauge' = 1, 'counter' = 2, 'histogram' = 3, 'summary' = 4, 'untyped' = 5)),
@@ -32,9 +32,9 @@ SELECT
     src.service AS service,
     src.name AS name,
     cityHash64(src.labels) AS series_id,
-    CAST(any(src.labels), 'Map(String, String)') AS labels,
+    any(src.labels) AS labels,
     any(src.kind) AS kind,
-    toString(any(src.unit)) AS unit,
+    any(src.unit) AS unit,
     count() AS count,
     sum(src.value) AS sum,
     min(src.value) AS min,

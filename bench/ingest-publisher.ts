@@ -1,16 +1,16 @@
-// Publishes the benchmark workload from its own thread, as a separate collector process would,
-// reporting (stream sequence, publish-ack time) pairs for the latency measurement.
-import { parentPort, workerData } from 'node:worker_threads';
+// Publishes the benchmark workload from its own process, as a collector would, reporting
+// (stream sequence, publish-ack time) pairs for the latency measurement over the IPC channel.
 import { connectBus } from '../core/bus/index.ts';
 import { createEnvelope, telemetryEventType, telemetrySubject } from '../schemas/index.ts';
 import { messageCount, messagePoints, type Workload } from './ingest-workload.ts';
 
+const send = (m: unknown) => process.send!(m);
 const {
   url,
   workload,
   maxInFlight,
   subject: subjectOverride,
-} = workerData as {
+} = JSON.parse(process.argv[2]!) as {
   url: string;
   workload: Workload;
   maxInFlight: number;
@@ -22,9 +22,9 @@ const bus = await connectBus({
 });
 const subject = subjectOverride ?? telemetrySubject('metrics', 'bench');
 const total = messageCount(workload);
-// Start together with the measurement, not with this thread's start-up.
-parentPort!.postMessage({ ready: true, acks: [] });
-await new Promise((resolve) => parentPort!.once('message', resolve));
+// Start together with the measurement, not with this process's start-up.
+send({ ready: true, acks: [] });
+await new Promise((resolve) => process.once('message', resolve));
 const inFlight = new Set<Promise<void>>();
 let acks: number[] = [];
 const started = Date.now();
@@ -44,10 +44,11 @@ for (let k = 0; k < total; k++) {
   inFlight.add(p);
   if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
   if (acks.length >= 2000) {
-    parentPort!.postMessage({ acks });
+    send({ acks });
     acks = [];
   }
 }
 await Promise.all(inFlight);
-parentPort!.postMessage({ acks, done: true, publishMs: Date.now() - started });
 await bus.close();
+send({ acks, done: true, publishMs: Date.now() - started });
+process.disconnect();
