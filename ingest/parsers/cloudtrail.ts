@@ -1,6 +1,7 @@
 import type { AccessEventInput } from '../../schemas/index.ts';
+import { readJsonValues, readText } from './json-input.ts';
 import type { FormatParser, ParseOutcome } from './types.ts';
-import { acceptRecord, decodeUtf8, emptyOutcome, skip } from './validate.ts';
+import { acceptRecord, emptyOutcome, skip } from './validate.ts';
 
 /** A source field that stops one event from being read; caught per event, never escapes `parse`. */
 class FieldProblem {
@@ -225,42 +226,6 @@ function unwrapEnvelope(envelope: Json, location: string, outcome: ParseOutcome<
   });
 }
 
-/** Splits the input into events. A whole JSON document is tried first; if that fails and the first
- *  line is JSON on its own, the input is JSON lines; otherwise it is one broken document. */
-function collectEvents(text: string, outcome: ParseOutcome<'access'>): Located[] {
-  const out: Located[] = [];
-  try {
-    unwrap(JSON.parse(text), '', outcome, out);
-    return out;
-  } catch (err) {
-    const lines = text.split('\n');
-    const first = lines.findIndex((l) => l.trim() !== '');
-    if (!isJson(lines[first] ?? '')) {
-      outcome.rejected.push({ location: 'file', reason: `not valid JSON: ${(err as Error).message.slice(0, 200)}` });
-      return out;
-    }
-    lines.forEach((line, i) => {
-      if (line.trim() === '') return;
-      try {
-        unwrap(JSON.parse(line), `line ${i + 1}`, outcome, out);
-      } catch (lineErr) {
-        const reason = `not valid JSON: ${(lineErr as Error).message.slice(0, 200)}`;
-        outcome.rejected.push({ location: `line ${i + 1}`, reason });
-      }
-    });
-    return out;
-  }
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Reads AWS CloudTrail events: `{"Records":[…]}` files, single events, JSON lines and CloudWatch
  *  Logs subscription envelopes. */
 export const cloudTrailParser: FormatParser<'access'> = {
@@ -268,18 +233,11 @@ export const cloudTrailParser: FormatParser<'access'> = {
   kind: 'access',
   parse(input) {
     const outcome = emptyOutcome('access');
-    let text: string;
-    try {
-      text = decodeUtf8(input);
-    } catch {
-      outcome.rejected.push({ location: 'file', reason: 'input is not valid UTF-8' });
-      return outcome;
-    }
-    if (text.trim() === '') {
-      outcome.rejected.push({ location: 'file', reason: 'input is empty' });
-      return outcome;
-    }
-    for (const event of collectEvents(text, outcome)) acceptEvent(outcome, event);
+    const text = readText(input, outcome);
+    if (text === undefined) return outcome;
+    const events: Located[] = [];
+    readJsonValues(text, outcome, (value, location) => unwrap(value, location, outcome, events));
+    for (const event of events) acceptEvent(outcome, event);
     return outcome;
   },
 };

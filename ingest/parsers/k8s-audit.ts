@@ -1,6 +1,7 @@
 import type { AccessEventInput } from '../../schemas/index.ts';
+import { readJsonValues, readText } from './json-input.ts';
 import type { FormatParser, ParseContext, ParseOutcome } from './types.ts';
-import { acceptRecord, decodeUtf8, emptyOutcome, skip } from './validate.ts';
+import { acceptRecord, emptyOutcome, skip } from './validate.ts';
 
 /** A source field that stops one event from being read; caught per event, never escapes `parse`. */
 class FieldProblem {
@@ -237,42 +238,6 @@ function unwrap(value: unknown, location: string, out: Located[]): void {
   }
 }
 
-/** Splits the input into events. A whole JSON document is tried first; if that fails and the first
- *  line is JSON on its own, the input is JSON lines; otherwise it is one broken document. */
-function collectEvents(text: string, outcome: ParseOutcome<'access'>): Located[] {
-  const out: Located[] = [];
-  try {
-    unwrap(JSON.parse(text), '', out);
-    return out;
-  } catch (err) {
-    const lines = text.split('\n');
-    const first = lines.find((l) => l.trim() !== '') ?? '';
-    if (!isJson(first)) {
-      outcome.rejected.push({ location: 'file', reason: `not valid JSON: ${(err as Error).message.slice(0, 200)}` });
-      return out;
-    }
-    lines.forEach((line, i) => {
-      if (line.trim() === '') return;
-      try {
-        unwrap(JSON.parse(line), `line ${i + 1} `, out);
-      } catch (lineErr) {
-        const reason = `not valid JSON: ${(lineErr as Error).message.slice(0, 200)}`;
-        outcome.rejected.push({ location: `line ${i + 1}`, reason });
-      }
-    });
-    return out;
-  }
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Reads Kubernetes API-server audit events (audit.k8s.io v1/v1beta1, or no apiVersion) as JSON
  *  lines, a single event or an EventList. The cluster name comes from `ctx.extraLabels.cluster`. */
 export const k8sAuditParser: FormatParser<'access'> = {
@@ -280,19 +245,13 @@ export const k8sAuditParser: FormatParser<'access'> = {
   kind: 'access',
   parse(input, ctx) {
     const outcome = emptyOutcome('access');
-    let text: string;
-    try {
-      text = decodeUtf8(input);
-    } catch {
-      outcome.rejected.push({ location: 'file', reason: 'input is not valid UTF-8' });
-      return outcome;
-    }
-    if (text.trim() === '') {
-      outcome.rejected.push({ location: 'file', reason: 'input is empty' });
-      return outcome;
-    }
+    const text = readText(input, outcome);
+    if (text === undefined) return outcome;
+    const events: Located[] = [];
+    // Sub-locations are appended to the line's: `line 3 items[2]`.
+    readJsonValues(text, outcome, (value, location) => unwrap(value, location ? `${location} ` : '', events));
     const seen = new Set<string>();
-    for (const event of collectEvents(text, outcome)) acceptEvent(outcome, event, ctx, seen);
+    for (const event of events) acceptEvent(outcome, event, ctx, seen);
     return outcome;
   },
 };

@@ -10,6 +10,22 @@ export function tempDir(prefix = 'aegis-test-'): { path: string; remove: () => v
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/** Writer settings for tests: quick flushes and retries, a short ack-wait so redelivery shows fast. */
+export const TEST_WRITER_CONFIG = {
+  durable: 'ingest-writer',
+  maxBatchRows: 50_000,
+  flushIntervalMs: 200,
+  maxAckPending: 4000,
+  maxDeliver: 10,
+  ackWaitMs: 5000,
+  retryInitialMs: 50,
+  retryMaxMs: 500,
+};
+
+/** The crash test's writer: small batches, so the crash lands after the first of several, and a
+ *  short ack-wait, so the unacked batch comes back soon. */
+export const CRASH_WRITER_CONFIG = { ...TEST_WRITER_CONFIG, durable: 'crashy', maxBatchRows: 3000, ackWaitMs: 2000 };
+
 /** Stream settings for tests: short retention is irrelevant, replicas 1. */
 export const TEST_STREAMS = { replicas: 1, telemetryMaxAgeHours: 1, retainDays: 1, duplicateWindowSec: 120 };
 

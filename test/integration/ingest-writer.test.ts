@@ -4,19 +4,10 @@ import type { Warehouse } from '../../core/warehouse/index.ts';
 import { createTelemetryPublisher } from '../../ingest/publisher.ts';
 import { createIngestWriter, type IngestWriter, WRITER_DEADLETTER_SUBJECT } from '../../ingest/writer/index.ts';
 import { createEnvelope, telemetryEventType } from '../../schemas/index.ts';
-import { startTestNats, startTestWarehouse } from '../harness/index.ts';
+import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG } from '../harness/index.ts';
 import { fingerprint, METRIC_ROWS_SQL, makePoints, waitFor } from '../harness/telemetry.ts';
 
-const writerConfig = {
-  durable: 'ingest-writer',
-  maxBatchRows: 50_000,
-  flushIntervalMs: 200,
-  maxAckPending: 4000,
-  maxDeliver: 10,
-  ackWaitMs: 5000,
-  retryInitialMs: 50,
-  retryMaxMs: 500,
-};
+const writerConfig = { ...TEST_WRITER_CONFIG, durable: 'ingest-writer' };
 
 describe('ingest writer', () => {
   let nats: Awaited<ReturnType<typeof startTestNats>>;

@@ -8,23 +8,14 @@ import { createOtlpReceiver, type OtlpReceiver } from '../../ingest/collectors/o
 import { parseOtlpMetricsJson } from '../../ingest/parsers/index.ts';
 import { createTelemetryPublisher, type TelemetryPublisher } from '../../ingest/publisher.ts';
 import { createIngestWriter, type IngestWriter } from '../../ingest/writer/index.ts';
-import { startTestNats, startTestWarehouse } from '../harness/index.ts';
+import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG } from '../harness/index.ts';
 import { waitFor } from '../harness/telemetry.ts';
 
 const OTLP_DIR = fileURLToPath(new URL('../../../shared/formats/otlp/opentelemetry-proto', import.meta.url));
 const hasSamples = existsSync(OTLP_DIR);
 const MAX_BODY_BYTES = 64 * 1024;
 
-const writerConfig = {
-  durable: 'otlp-writer',
-  maxBatchRows: 50_000,
-  flushIntervalMs: 200,
-  maxAckPending: 4000,
-  maxDeliver: 10,
-  ackWaitMs: 5000,
-  retryInitialMs: 50,
-  retryMaxMs: 500,
-};
+const writerConfig = { ...TEST_WRITER_CONFIG, durable: 'otlp-writer' };
 
 /** An OTLP/JSON gauge request of `service` with one data point per entry of `points`. */
 function gaugeRequest(service: string, points: Record<string, unknown>[]): string {

@@ -9,7 +9,7 @@ import type { Warehouse } from '../../core/warehouse/index.ts';
 import { createPrometheusScraper } from '../../ingest/collectors/prometheus-scraper.ts';
 import { createTelemetryPublisher, type TelemetryPublisher } from '../../ingest/publisher.ts';
 import { createIngestWriter, type IngestWriter } from '../../ingest/writer/index.ts';
-import { startTestNats, startTestWarehouse } from '../harness/index.ts';
+import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG } from '../harness/index.ts';
 import { waitFor } from '../harness/telemetry.ts';
 
 const NODE_EXPORTER = fileURLToPath(
@@ -17,16 +17,7 @@ const NODE_EXPORTER = fileURLToPath(
 );
 const hasSample = existsSync(NODE_EXPORTER);
 
-const writerConfig = {
-  durable: 'scrape-writer',
-  maxBatchRows: 50_000,
-  flushIntervalMs: 200,
-  maxAckPending: 4000,
-  maxDeliver: 10,
-  ackWaitMs: 5000,
-  retryInitialMs: 50,
-  retryMaxMs: 500,
-};
+const writerConfig = { ...TEST_WRITER_CONFIG, durable: 'scrape-writer' };
 
 /** A local exporter: `/metrics` serves node_exporter output, `/fail` answers 500, `/hang` never answers. */
 function startExporter(): Promise<{ server: Server; base: string; host: string }> {

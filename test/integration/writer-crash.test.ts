@@ -5,7 +5,7 @@ import { silentLogger } from '../../core/logger.ts';
 import { migrate, openEmbeddedWarehouse, type Warehouse } from '../../core/warehouse/index.ts';
 import { createTelemetryPublisher } from '../../ingest/publisher.ts';
 import { createIngestWriter } from '../../ingest/writer/index.ts';
-import { startTestNats, tempDir } from '../harness/index.ts';
+import { CRASH_WRITER_CONFIG, startTestNats, tempDir } from '../harness/index.ts';
 import { fingerprint, METRIC_ROWS_SQL, makePoints, waitFor } from '../harness/telemetry.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -49,19 +49,7 @@ describe('ingest writer crash between insert and ack', () => {
     const [before] = await wh.query<{ n: number }>('SELECT count() AS n FROM metrics');
     expect(before!.n).toBe(insertedBeforeCrash); // stored, but never acked
 
-    const writer = createIngestWriter(
-      {
-        durable: 'crashy',
-        maxBatchRows: 3000,
-        flushIntervalMs: 200,
-        maxAckPending: 4000,
-        maxDeliver: 10,
-        ackWaitMs: 2000,
-        retryInitialMs: 50,
-        retryMaxMs: 500,
-      },
-      { bus: nats.bus, warehouse: wh, logger: silentLogger() },
-    );
+    const writer = createIngestWriter(CRASH_WRITER_CONFIG, { bus: nats.bus, warehouse: wh, logger: silentLogger() });
     await writer.start();
     await waitFor(
       async () => (await wh!.query<{ n: number }>('SELECT count() AS n FROM metrics'))[0]!.n >= points.length,
