@@ -1,17 +1,17 @@
 import type { AccessEventInput } from '../../schemas/index.ts';
-import { readJsonValues, readText } from './json-input.ts';
+import {
+  FieldProblem,
+  isObject,
+  type Json,
+  optObject,
+  optString,
+  readJsonValues,
+  readText,
+  reqString,
+  shown,
+} from './json-input.ts';
 import type { FormatParser, ParseOutcome } from './types.ts';
 import { acceptRecord, emptyOutcome, skip } from './validate.ts';
-
-/** A source field that stops one event from being read; caught per event, never escapes `parse`. */
-class FieldProblem {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {}
-}
-
-type Json = Record<string, unknown>;
 
 /** One event found in the input, with where it was found. */
 interface Located {
@@ -40,36 +40,6 @@ const RESOURCE_HINTS: [key: string, toArn: (value: string, account: string) => s
   ['groupName', (v, a) => `arn:aws:iam::${a}:group/${v}`],
   ['bucketName', (v) => `arn:aws:s3:::${v}`],
 ];
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Clips a value for a message so a huge field cannot become a huge rejection. */
-function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
-}
-
-/** An optional string field; present but not a string is a problem naming the field. */
-function optString(obj: Json, key: string, path = key): string | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new FieldProblem(path, `${path} must be a string (got ${shown(v)})`);
-  return v;
-}
-
-function reqString(obj: Json, key: string): string {
-  const v = optString(obj, key);
-  if (v === undefined || v === '') throw new FieldProblem(key, `${key} is missing`);
-  return v;
-}
-
-/** An optional nested object field. */
-function optObject(obj: Json, key: string, path = key): Json {
-  const v = obj[key];
-  if (v === undefined || v === null) return {};
-  if (!isObject(v)) throw new FieldProblem(path, `${path} must be an object (got ${shown(v)})`);
-  return v;
-}
 
 /** Reads an ISO 8601 time strictly: Date.parse alone accepts `"1"` and rolls 30 Feb into March. */
 function isoTimeMs(text: string, field: string): number {
@@ -126,7 +96,7 @@ function resultOf(event: Json): Pick<AccessEventInput, 'result' | 'error_code'> 
 
 /** Maps one CloudTrail event onto the access schema (validation of the result is zod's job). */
 function toAccessEvent(event: Json): AccessEventInput {
-  const identity = optObject(event, 'userIdentity');
+  const identity = optObject(event, 'userIdentity') ?? {};
   const type = optString(identity, 'type', 'userIdentity.type') ?? '';
   const principal =
     optString(identity, 'arn', 'userIdentity.arn') ||

@@ -63,3 +63,46 @@ function isJson(text: string): boolean {
     return false;
   }
 }
+
+/** A parsed JSON object, read field by field. */
+export type Json = Record<string, unknown>;
+
+/** A source field that stops one event from being read; caught per event, never escapes `parse`. */
+export class FieldProblem {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {}
+}
+
+/** Whether a value is a plain JSON object (not null, not an array). */
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Clips a value for a message so a huge field cannot become a huge rejection. */
+export function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
+/** An optional string field; present but not a string is a problem naming the field. */
+export function optString(obj: Json, key: string, path = key): string | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new FieldProblem(path, `${path} must be a string (got ${shown(v)})`);
+  return v;
+}
+
+/** A required non-empty string field; absent or empty is a problem naming the field. */
+export function reqString(obj: Json, key: string, path = key): string {
+  const v = optString(obj, key, path);
+  if (v === undefined || v === '') throw new FieldProblem(path, `${path} is missing`);
+  return v;
+}
+
+/** An optional nested object field, undefined when absent; present but not an object is a problem. */
+export function optObject(obj: Json, key: string, path = key): Json | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw new FieldProblem(path, `${path} must be an object (got ${shown(v)})`);
+  return v;
+}

@@ -1,17 +1,17 @@
 import type { AccessEventInput } from '../../schemas/index.ts';
-import { readJsonValues, readText } from './json-input.ts';
+import {
+  FieldProblem,
+  isObject,
+  type Json,
+  optObject,
+  optString,
+  readJsonValues,
+  readText,
+  reqString,
+  shown,
+} from './json-input.ts';
 import type { FormatParser, ParseContext, ParseOutcome } from './types.ts';
 import { acceptRecord, emptyOutcome, skip } from './validate.ts';
-
-/** A source field that stops one event from being read; caught per event, never escapes `parse`. */
-class FieldProblem {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {}
-}
-
-type Json = Record<string, unknown>;
 
 /** One event found in the input, with where it was found. */
 interface Located {
@@ -29,36 +29,6 @@ const SHELL_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 const RBAC_RESOURCES = new Set(['clusterroles', 'roles', 'clusterrolebindings', 'rolebindings']);
 const RBAC_WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection', 'escalate', 'bind']);
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Clips a value for a message so a huge field cannot become a huge rejection. */
-function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
-}
-
-/** An optional string field; present but not a string is a problem naming the field. */
-function optString(obj: Json, key: string, path = key): string | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new FieldProblem(path, `${path} must be a string (got ${shown(v)})`);
-  return v;
-}
-
-function reqString(obj: Json, key: string, path = key): string {
-  const v = optString(obj, key, path);
-  if (v === undefined || v === '') throw new FieldProblem(path, `${path} is missing`);
-  return v;
-}
-
-/** An optional nested object field. */
-function optObject(obj: Json, key: string): Json | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) throw new FieldProblem(key, `${key} must be an object (got ${shown(v)})`);
-  return v;
-}
 
 /** An optional list of strings (`sourceIPs`, `user.groups`). */
 function optStrings(obj: Json, key: string, path = key): string[] {
