@@ -10,11 +10,14 @@ const {
   workload,
   maxInFlight,
   subject: subjectOverride,
+  ratePerSec,
 } = JSON.parse(process.argv[2]!) as {
   url: string;
   workload: Workload;
   maxInFlight: number;
   subject?: string;
+  /** Points per second to pace publishing at; 0 publishes as fast as acks allow. */
+  ratePerSec: number;
 };
 const bus = await connectBus({
   servers: url,
@@ -22,6 +25,20 @@ const bus = await connectBus({
 });
 const subject = subjectOverride ?? telemetrySubject('metrics', 'bench');
 const total = messageCount(workload);
+const messageId = (k: number) => `bench-${subject}-${workload.startMs}-${k}`;
+// The collectors' serialisation happens on their own machines: build every message first, so
+// that this process spends the measured time publishing only.
+const payloads: Buffer[] = [];
+for (let k = 0; k < total; k++) {
+  const envelope = createEnvelope({
+    id: messageId(k),
+    source: 'aegis/bench',
+    type: telemetryEventType('metrics'),
+    subject,
+    data: { records: messagePoints(workload, k) },
+  });
+  payloads.push(Buffer.from(JSON.stringify(envelope)));
+}
 // Start together with the measurement, not with this process's start-up.
 send({ ready: true, acks: [] });
 await new Promise((resolve) => process.once('message', resolve));
@@ -29,15 +46,12 @@ const inFlight = new Set<Promise<void>>();
 let acks: number[] = [];
 const started = Date.now();
 for (let k = 0; k < total; k++) {
-  const id = `bench-${subject}-${workload.startMs}-${k}`;
-  const envelope = createEnvelope({
-    id,
-    source: 'aegis/bench',
-    type: telemetryEventType('metrics'),
-    subject,
-    data: { records: messagePoints(workload, k) },
-  });
-  const p: Promise<void> = bus.publish(subject, JSON.stringify(envelope), { msgId: id }).then((ack) => {
+  if (ratePerSec > 0) {
+    // Paced: message k is due at k / rate seconds after the start.
+    const dueMs = started + (k * workload.pointsPerMessage * 1000) / ratePerSec;
+    if (dueMs > Date.now()) await new Promise((r) => setTimeout(r, dueMs - Date.now()));
+  }
+  const p: Promise<void> = bus.publish(subject, payloads[k]!, { msgId: messageId(k) }).then((ack) => {
     acks.push(ack.seq, Date.now());
     inFlight.delete(p);
   });

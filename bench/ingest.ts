@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     'points-per-message': { type: 'string', default: '500' },
     series: { type: 'string', default: '2000' },
     'max-in-flight': { type: 'string', default: '256' },
+    // Points per second for the pipeline's publisher; 0 (default) publishes as fast as it can.
+    rate: { type: 'string', default: '0' },
   },
 });
 const points = Number(args.points);
@@ -64,7 +66,15 @@ async function publish(subject: string): Promise<{ started: number; acked: Map<n
   // Its own process, as a collector is: its memory and CPU are not the writer's.
   const child = fork(
     fileURLToPath(new URL('./ingest-publisher.ts', import.meta.url)),
-    [JSON.stringify({ url: nats.url, workload, maxInFlight, subject })],
+    [
+      JSON.stringify({
+        url: nats.url,
+        workload,
+        maxInFlight,
+        subject,
+        ratePerSec: subject.endsWith('.bench') ? Number(args.rate) : 0,
+      }),
+    ],
     {
       execArgv: ['--import', 'tsx'],
     },
@@ -197,6 +207,7 @@ const result = {
   ceiling_nats_points_per_s: Math.round(ceilingNatsMsgs * workload.pointsPerMessage),
   ceiling_store_rows_per_s: Math.round(ceilingStoreRows),
   points_per_message: workload.pointsPerMessage,
+  publisher_rate_limit: Number(args.rate),
   rss_mb: Math.round(pipelineRss / 1024 / 1024),
   rss_mb_all_phases: Math.round(peakRss / 1024 / 1024),
 };

@@ -50,8 +50,8 @@ class IngestWriterImpl implements IngestWriter {
   private consumer: DurableConsumer | undefined;
   private loop: Promise<void> | undefined;
   private current: Batch;
-  private inflight: Promise<void> = Promise.resolve();
-  private inflightCount = 0;
+  /** Batches cut and not yet written, oldest first; each write starts after the previous one. */
+  private readonly queued: Promise<void>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private readonly now: () => number;
@@ -169,7 +169,7 @@ class IngestWriterImpl implements IngestWriter {
     await this.consumer?.stop();
     await this.loop;
     this.cut('stop');
-    await this.inflight;
+    await this.queued[this.queued.length - 1];
     clearTimeout(deadline);
     this.state = 'stopped';
   }
@@ -178,8 +178,9 @@ class IngestWriterImpl implements IngestWriter {
     for await (const message of this.consumer!) {
       await this.handle(message);
       if (this.current.rows >= this.config.maxBatchRows) this.cut('rows');
-      // Hold at most one batch being written and one filling: memory stays bounded.
-      if (this.inflightCount > 1) await this.inflight;
+      // Hold at most one batch being written and one waiting: memory stays bounded, and the store
+      // always has the next batch ready when it finishes one.
+      while (this.queued.length > 1) await this.queued[0];
     }
   }
 
@@ -233,8 +234,16 @@ class IngestWriterImpl implements IngestWriter {
     if (this.current.empty) return;
     const batch = this.current;
     this.current = new Batch(this.now());
-    this.inflightCount++;
-    this.inflight = this.inflight.then(() => this.write(batch, trigger)).finally(() => this.inflightCount--);
+    const previous = this.queued[this.queued.length - 1] ?? Promise.resolve();
+    const write: Promise<void> = previous
+      .then(() => this.write(batch, trigger))
+      // Not acked: its messages come back after ack-wait. The chain must go on for later batches.
+      .catch((err) => this.deps.logger.error({ err: messageOf(err), trigger }, 'batch not written'))
+      // A block body: shift() returns this very promise, and finally() would wait for it.
+      .finally(() => {
+        this.queued.shift();
+      });
+    this.queued.push(write);
   }
 
   private async write(batch: Batch, trigger: FlushTrigger): Promise<void> {
