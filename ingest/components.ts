@@ -56,7 +56,7 @@ export function buildCollectors(config: AegisConfig, deps: IngestDeps): Componen
 export function buildSimulatorFeed(config: AegisConfig, deps: IngestDeps): SimulatorFeed {
   const s = config.simulator;
   return createSimulatorFeed({
-    platform: createPlatform({ seed: s.seed, services: s.services }),
+    platform: createPlatform({ seed: s.seed, services: s.services, teams: s.teams ?? Math.min(6, s.services) }),
     publisher: createTelemetryPublisher({
       bus: deps.bus,
       source: 'simulator',

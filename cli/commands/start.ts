@@ -37,11 +37,17 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const warehouse = runtime.warehouse!;
   const metrics = createMetricsRegistry();
 
-  const writer = buildIngestWriter(config, { bus, warehouse, logger, metrics });
-  const collectors = buildCollectors(config, { bus, logger, metrics });
-  const feed: SimulatorFeed | undefined = config.simulator.enabled
-    ? buildSimulatorFeed(config, { bus, logger, metrics })
-    : undefined;
+  let writer: Component;
+  let collectors: Component[];
+  let feed: SimulatorFeed | undefined;
+  try {
+    writer = buildIngestWriter(config, { bus, warehouse, logger, metrics });
+    collectors = buildCollectors(config, { bus, logger, metrics });
+    feed = config.simulator.enabled ? buildSimulatorFeed(config, { bus, logger, metrics }) : undefined;
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
   // Stop order: intake first (collectors, simulator), then the writer flushes what it holds.
   const components: Component[] = [...collectors, ...(feed ? [feed] : []), writer];
 

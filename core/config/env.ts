@@ -18,6 +18,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   AEGIS_SIMULATOR: { path: ['simulator', 'enabled'], type: 'boolean' },
   AEGIS_SIMULATOR_SEED: { path: ['simulator', 'seed'], type: 'number' },
   AEGIS_SIMULATOR_SERVICES: { path: ['simulator', 'services'], type: 'number' },
+  AEGIS_SIMULATOR_TEAMS: { path: ['simulator', 'teams'], type: 'number' },
   AEGIS_BACKFILL_DAYS: { path: ['simulator', 'backfillDays'], type: 'number' },
 };
 

@@ -101,16 +101,28 @@ export const collectorsConfigSchema = z.strictObject({
 });
 
 /** The simulated platform of the embedded demo. */
-export const simulatorConfigSchema = z.strictObject({
-  /** Run the simulator in `aegis start`. @default true */
-  enabled: z.boolean().default(true),
-  seed: z.number().int().default(42),
-  services: positiveInt.default(24),
-  /** Days of history backfilled on first start, 0 for none. @default 7 */
-  backfillDays: z.number().int().min(0).max(90).default(7),
-  /** How often live telemetry is generated, in milliseconds. @default 10000 */
-  tickMs: positiveInt.default(10_000),
-});
+export const simulatorConfigSchema = z
+  .strictObject({
+    /** Run the simulator in `aegis start`. @default true */
+    enabled: z.boolean().default(true),
+    seed: z.number().int().min(0).max(0xffffffff).default(42),
+    /** Catalogued services of the simulated platform (1–1000). @default 24 */
+    services: z.number().int().min(1).max(1000).default(24),
+    /** Owning teams; services are spread over them; at most `services`. Unset: 6, or `services` when fewer. */
+    teams: z.number().int().min(1).max(100).optional(),
+    /** Days of history backfilled on first start, 0 for none. @default 7 */
+    backfillDays: z.number().int().min(0).max(90).default(7),
+    /** How often live telemetry is generated, in milliseconds. @default 10000 */
+    tickMs: positiveInt.default(10_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.teams !== undefined && c.teams > c.services)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['teams'],
+        message: `teams must be <= services (got ${c.teams} > ${c.services})`,
+      });
+  });
 
 /** The whole configuration: `aegis.yaml` overlaid with `AEGIS_*` environment variables. */
 export const aegisConfigSchema = z.strictObject({

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEmbeddedWarehouse } from '../../core/warehouse/index.ts';
 import { startTestNats, tempDir } from '../harness/index.ts';
 import { waitFor } from '../harness/telemetry.ts';
 
@@ -162,6 +163,45 @@ describe('aegis CLI', () => {
         await exited;
       }
       if (natsPid && isAlive(natsPid)) process.kill(natsPid, 'SIGKILL');
+      dir.remove();
+    }
+  });
+
+  it('resumes the simulated platform after a restart without storing any row twice', { timeout: 180_000 }, async () => {
+    const dir = tempDir('aegis-cli-restart-');
+    const config = join(dir.path, 'aegis.yaml');
+    writeFileSync(config, 'simulator:\n  services: 3\n  backfillDays: 1\n  tickMs: 500\ncollectors:\n  otlpPort: 0\n');
+    const env = { AEGIS_DATA_DIR: join(dir.path, 'data'), AEGIS_CONFIG: config, AEGIS_LOG_LEVEL: 'warn' };
+    try {
+      for (let run = 0; run < 2; run++) {
+        const child = spawn(process.execPath, ['bin/aegis.js', 'start', '--status-interval-sec', '1'], {
+          cwd: ROOT,
+          env: cliEnv(env),
+        });
+        let stdout = '';
+        child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        await waitFor(() => /\d\d:\d\d:\d\d {2}rows {2}metrics [1-9]/.test(stdout) || child.exitCode !== null, 120_000);
+        child.kill('SIGINT');
+        expect(await exited, stdout).toBe(0);
+      }
+      const warehouse = await openEmbeddedWarehouse({ path: join(dir.path, 'data', 'clickhouse'), database: 'aegis' });
+      try {
+        const [metrics] = await warehouse.query<{ n: number; u: number }>(
+          'SELECT count() AS n, uniqExact(service, name, labels, ts) AS u FROM metrics',
+        );
+        const [cost] = await warehouse.query<{ n: number; u: number }>(
+          'SELECT count() AS n, uniqExact(ResourceId, ChargePeriodStart) AS u FROM cost',
+        );
+        expect(metrics!.n).toBeGreaterThan(0);
+        expect(metrics!.n).toBe(metrics!.u);
+        expect(cost!.n).toBeGreaterThan(0);
+        expect(cost!.n).toBe(cost!.u);
+      } finally {
+        await warehouse.close();
+      }
+      expect(existsSync(join(dir.path, 'data', 'simulator', 'ground-truth.jsonl'))).toBe(true);
+    } finally {
       dir.remove();
     }
   });
