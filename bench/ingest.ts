@@ -15,12 +15,17 @@ import { metricPointSchema } from '../schemas/index.ts';
 import { tempDir } from '../test/harness/index.ts';
 import { messageCount, messagePoints, type Workload } from './ingest-workload.ts';
 
+// Flags: --points N, --points-per-message N, --series N, --max-in-flight N, --batch-rows N,
+// --flush-ms MS, --rate POINTS_PER_S.
 const { values: args } = parseArgs({
   options: {
     points: { type: 'string', default: '2000000' },
     'points-per-message': { type: 'string', default: '500' },
     series: { type: 'string', default: '2000' },
     'max-in-flight': { type: 'string', default: '256' },
+    // The writer's batch limits (its defaults): fewer rows per batch hold less memory, more go faster.
+    'batch-rows': { type: 'string', default: '100000' },
+    'flush-ms': { type: 'string', default: '1000' },
     // Points per second for the pipeline's publisher; 0 (default) publishes as fast as it can.
     rate: { type: 'string', default: '0' },
   },
@@ -105,8 +110,8 @@ const allInserted = new Promise<void>((resolve) => (finished = resolve));
 const writer = createIngestWriter(
   {
     durable: 'ingest-writer',
-    maxBatchRows: 100_000,
-    flushIntervalMs: 1000,
+    maxBatchRows: Number(args['batch-rows']),
+    flushIntervalMs: Number(args['flush-ms']),
     maxAckPending: 1000,
     maxDeliver: 10,
     ackWaitMs: 60_000,
@@ -208,6 +213,7 @@ const result = {
   ceiling_store_rows_per_s: Math.round(ceilingStoreRows),
   points_per_message: workload.pointsPerMessage,
   publisher_rate_limit: Number(args.rate),
+  writer_max_batch_rows: Number(args['batch-rows']),
   rss_mb: Math.round(pipelineRss / 1024 / 1024),
   rss_mb_all_phases: Math.round(peakRss / 1024 / 1024),
 };
