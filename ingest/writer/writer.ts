@@ -212,7 +212,8 @@ class IngestWriterImpl implements IngestWriter {
         },
         'records rejected to the dead-letter stream',
       );
-      await deadLetterRecords(this.deps.bus, message, decoded.rejected);
+      if (!(await this.tryDeadLetter(message, () => deadLetterRecords(this.deps.bus, message, decoded.rejected))))
+        return;
     }
     this.current.add(message, decoded.kind, decoded.rows);
   }
@@ -221,8 +222,23 @@ class IngestWriterImpl implements IngestWriter {
     this.totals.messagesDeadLettered++;
     this.m?.rejected.inc({ reason: 'message refused' });
     this.deps.logger.warn({ subject: message.subject, seq: message.seq, reason }, 'message dead-lettered');
-    await deadLetterMessage(this.deps.bus, message, reason);
-    message.ack();
+    if (await this.tryDeadLetter(message, () => deadLetterMessage(this.deps.bus, message, reason))) message.ack();
+  }
+
+  /** Publishes to the dead-letter stream; when that fails the message is left for redelivery (naked)
+   *  rather than acked, so nothing is lost, and the writer goes on. */
+  private async tryDeadLetter(message: BusMessage, publish: () => Promise<void>): Promise<boolean> {
+    try {
+      await publish();
+      return true;
+    } catch (err) {
+      this.deps.logger.error(
+        { seq: message.seq, err: messageOf(err) },
+        'cannot dead-letter; the message will be redelivered',
+      );
+      message.nak(this.config.retryMaxMs);
+      return false;
+    }
   }
 
   private onTimer(): void {
