@@ -38,6 +38,14 @@ export async function startTestNats(): Promise<{
 }> {
   const dir = tempDir('aegis-nats-');
   const server = await startNatsServer({ storeDir: dir.path });
+  // Even when a test fails before its afterAll stops the server, it must not outlive the test process.
+  process.once('exit', () => {
+    try {
+      process.kill(server.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
   const connect = async () => connectBus({ servers: server.url, streams: TEST_STREAMS, name: 'aegis-test' });
   const bus = await connect();
   await bus.ensureStreams();

@@ -181,8 +181,15 @@ describe('aegis CLI', () => {
         let stdout = '';
         child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
         const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-        await waitFor(() => /\d\d:\d\d:\d\d {2}rows {2}metrics [1-9]/.test(stdout) || child.exitCode !== null, 120_000);
-        child.kill('SIGINT');
+        try {
+          await waitFor(
+            () => /\d\d:\d\d:\d\d {2}rows {2}metrics [1-9]/.test(stdout) || child.exitCode !== null,
+            120_000,
+          );
+        } finally {
+          // SIGINT is the clean stop under test; it also ends the run when the wait failed.
+          child.kill('SIGINT');
+        }
         expect(await exited, stdout).toBe(0);
       }
       const warehouse = await openEmbeddedWarehouse({ path: join(dir.path, 'data', 'clickhouse'), database: 'aegis' });
