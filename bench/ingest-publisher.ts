@@ -1,44 +1,31 @@
 // Publishes the benchmark workload from its own process, as a collector would, reporting
 // (stream sequence, publish-ack time) pairs for the latency measurement over the IPC channel.
 import { connectBus } from '../core/bus/index.ts';
-import { createEnvelope, telemetryEventType, telemetrySubject } from '../schemas/index.ts';
+import { encodeTelemetryBatch } from '../ingest/publisher.ts';
+import { TEST_STREAMS } from '../test/harness/index.ts';
 import { messageCount, messagePoints, type Workload } from './ingest-workload.ts';
 
 const send = (m: unknown) => process.send!(m);
-const {
-  url,
-  workload,
-  maxInFlight,
-  subject: subjectOverride,
-  ratePerSec,
-} = JSON.parse(process.argv[2]!) as {
+const { url, workload, maxInFlight, source, ratePerSec } = JSON.parse(process.argv[2]!) as {
   url: string;
   workload: Workload;
   maxInFlight: number;
-  subject?: string;
+  /** Source token of the subject: `aegis.telemetry.metrics.<source>`. */
+  source: string;
   /** Points per second to pace publishing at; 0 publishes as fast as acks allow. */
   ratePerSec: number;
 };
 const bus = await connectBus({
   servers: url,
-  streams: { replicas: 1, telemetryMaxAgeHours: 1, retainDays: 1, duplicateWindowSec: 120 },
+  streams: TEST_STREAMS,
 });
-const subject = subjectOverride ?? telemetrySubject('metrics', 'bench');
 const total = messageCount(workload);
-const messageId = (k: number) => `bench-${subject}-${workload.startMs}-${k}`;
-// The collectors' serialisation happens on their own machines: build every message first, so
-// that this process spends the measured time publishing only.
-const payloads: Buffer[] = [];
-for (let k = 0; k < total; k++) {
-  const envelope = createEnvelope({
-    id: messageId(k),
-    source: 'aegis/bench',
-    type: telemetryEventType('metrics'),
-    subject,
-    data: { records: messagePoints(workload, k) },
-  });
-  payloads.push(Buffer.from(JSON.stringify(envelope)));
-}
+// The collectors' serialisation happens on their own machines: encode every message first (as the
+// telemetry publisher does), so that this process spends the measured time publishing only.
+const batches = Array.from({ length: total }, (_, k) => {
+  const batch = encodeTelemetryBatch('metrics', source, messagePoints(workload, k));
+  return { ...batch, payload: Buffer.from(batch.payload) };
+});
 // Start together with the measurement, not with this process's start-up.
 send({ ready: true, acks: [] });
 await new Promise((resolve) => process.once('message', resolve));
@@ -51,7 +38,8 @@ for (let k = 0; k < total; k++) {
     const dueMs = started + (k * workload.pointsPerMessage * 1000) / ratePerSec;
     if (dueMs > Date.now()) await new Promise((r) => setTimeout(r, dueMs - Date.now()));
   }
-  const p: Promise<void> = bus.publish(subject, payloads[k]!, { msgId: messageId(k) }).then((ack) => {
+  const { subject, id, payload } = batches[k]!;
+  const p: Promise<void> = bus.publish(subject, payload, { msgId: id }).then((ack) => {
     acks.push(ack.seq, Date.now());
     inFlight.delete(p);
   });

@@ -11,8 +11,8 @@ import { connectBus, startNatsServer } from '../core/bus/index.ts';
 import { silentLogger } from '../core/logger.ts';
 import { migrate, openEmbeddedWarehouse } from '../core/warehouse/index.ts';
 import { createIngestWriter, metricRow, TABLES } from '../ingest/writer/index.ts';
-import { metricPointSchema } from '../schemas/index.ts';
-import { tempDir } from '../test/harness/index.ts';
+import { metricPointSchema, telemetrySubject } from '../schemas/index.ts';
+import { TEST_STREAMS, tempDir } from '../test/harness/index.ts';
 import { messageCount, messagePoints, type Workload } from './ingest-workload.ts';
 
 // Flags: --points N, --points-per-message N, --series N, --max-in-flight N, --batch-rows N,
@@ -41,7 +41,6 @@ const workload: Workload = {
 };
 const maxInFlight = Number(args['max-in-flight']);
 const messages = messageCount(workload);
-const STREAMS = { replicas: 1, telemetryMaxAgeHours: 1, retainDays: 1, duplicateWindowSec: 120 };
 const log = (text: string) => process.stderr.write(`[bench:ingest] ${text}\n`);
 
 let peakRss = 0;
@@ -56,7 +55,7 @@ const rssTimer = setInterval(() => {
 
 const dir = tempDir('aegis-bench-');
 const nats = await startNatsServer({ storeDir: `${dir.path}/nats` });
-const bus = await connectBus({ servers: nats.url, streams: STREAMS });
+const bus = await connectBus({ servers: nats.url, streams: TEST_STREAMS });
 await bus.ensureStreams();
 const warehouse = await openEmbeddedWarehouse({ path: `${dir.path}/clickhouse`, database: 'aegis' });
 await migrate(warehouse);
@@ -66,7 +65,7 @@ log(
 
 /** Starts the publisher process and, once it is connected, lets it go; returns when it started
  *  publishing, its (seq → publish-ack ms) and a promise of its end. */
-async function publish(subject: string): Promise<{ started: number; acked: Map<number, number>; done: Promise<void> }> {
+async function publish(source: string): Promise<{ started: number; acked: Map<number, number>; done: Promise<void> }> {
   const acked = new Map<number, number>();
   // Its own process, as a collector is: its memory and CPU are not the writer's.
   const child = fork(
@@ -76,8 +75,8 @@ async function publish(subject: string): Promise<{ started: number; acked: Map<n
         url: nats.url,
         workload,
         maxInFlight,
-        subject,
-        ratePerSec: subject.endsWith('.bench') ? Number(args.rate) : 0,
+        source,
+        ratePerSec: source === 'bench' ? Number(args.rate) : 0,
       }),
     ],
     {
@@ -131,7 +130,7 @@ const writer = createIngestWriter(
   },
 );
 await writer.start();
-const run = await publish('aegis.telemetry.metrics.bench');
+const run = await publish('bench');
 const progress = setInterval(async () => {
   const c = await bus.consumerPending('TELEMETRY', 'ingest-writer').catch(() => undefined);
   log(
@@ -157,16 +156,16 @@ const [check] = await warehouse.query<{ n: number; u: number }>(
 
 // 2. NATS ceiling: the same messages published and consumed with explicit acks, no processing.
 log('2/3 ceiling: NATS publish + consume, no processing');
-const ceilingSubject = 'aegis.telemetry.metrics.ceiling';
+const ceilingSource = 'ceiling';
 const consumer = await bus.consume({
   stream: 'TELEMETRY',
   durable: 'ceiling',
-  filterSubjects: [ceilingSubject],
+  filterSubjects: [telemetrySubject('metrics', ceilingSource)],
   maxDeliver: 5,
   ackWaitMs: 60_000,
   maxAckPending: 4000,
 });
-const natsRun = await publish(ceilingSubject);
+const natsRun = await publish(ceilingSource);
 let consumed = 0;
 for await (const m of consumer) {
   m.ack();

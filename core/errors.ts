@@ -61,11 +61,6 @@ export class UsageError extends AegisError {
   readonly retryable = false;
 }
 
-/** True when `err` says the same call may succeed if retried later. */
-export function isRetryable(err: unknown): boolean {
-  return err instanceof AegisError && err.retryable;
-}
-
 /** The message of anything thrown. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -24,7 +24,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Exponential backoff with full jitter: a random wait in [0, min(maxMs, initialMs·2^attempt)]. */
+/** Exponential backoff with jitter: a random wait in [initialMs/2, min(maxMs, initialMs·2^attempt)]. */
 export function backoffMs(
   attempt: number,
   initialMs: number,

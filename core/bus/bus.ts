@@ -7,19 +7,12 @@ export interface BusMessage {
   /** 1 on first delivery. */
   readonly deliveryCount: number;
   readonly redelivered: boolean;
-  /** The publisher's `Nats-Msg-Id`, when it set one. */
-  readonly msgId: string | undefined;
-  header(name: string): string | undefined;
   /** Processed: never deliver again. */
   ack(): void;
-  /** Processed, and wait for the server to confirm it recorded the ack. */
-  ackAck(): Promise<boolean>;
   /** Not processed: deliver again after `delayMs` (default: the consumer's backoff). */
   nak(delayMs?: number): void;
   /** Still being processed: restart the ack-wait timer. */
   working(): void;
-  /** Never deliver again, not processed (it was dead-lettered). */
-  term(reason?: string): void;
 }
 
 /** Settings of a durable pull consumer shared by every replica that names it. */
@@ -38,8 +31,6 @@ export interface DurableConsumerParams {
 
 /** Messages of a durable consumer, pulled as they are iterated. */
 export interface DurableConsumer extends AsyncIterable<BusMessage> {
-  /** Messages in the stream not yet delivered to this consumer. */
-  pending(): Promise<{ pending: number; ackPending: number; redelivered: number }>;
   /** Stops pulling; iteration ends. Unacked messages are redelivered later (to any replica). */
   stop(): Promise<void>;
 }

@@ -1,4 +1,4 @@
 export type { Bus, BusMessage, DurableConsumer, DurableConsumerParams, PublishAck, PublishOptions } from './bus.ts';
 export { type ConnectBusParams, connectBus } from './nats-bus.ts';
 export { type EmbeddedNatsServer, type StartNatsServerParams, startNatsServer } from './nats-server.ts';
-export { STREAMS, type StreamName, type StreamSettings, streamConfigs } from './streams.ts';
+export type { StreamSettings } from './streams.ts';

@@ -12,9 +12,7 @@ import { connect, type NatsConnection, headers as natsHeaders } from '@nats-io/t
 import { DependencyError, messageOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Bus, BusMessage, DurableConsumer, DurableConsumerParams, PublishAck, PublishOptions } from './bus.ts';
-import { type StreamSettings, streamConfigs } from './streams.ts';
-
-const NS_PER_MS = 1_000_000;
+import { NS_PER_MS, type StreamSettings, streamConfigs } from './streams.ts';
 
 /** Parameters of {@link connectBus}. */
 export interface ConnectBusParams {
@@ -117,7 +115,6 @@ class NatsBus implements Bus {
         async *[Symbol.asyncIterator]() {
           for await (const m of messages) yield toBusMessage(m);
         },
-        pending: () => this.consumerPending(params.stream, params.durable),
         async stop() {
           await messages.close();
         },
@@ -179,13 +176,9 @@ function toBusMessage(m: JsMsg): BusMessage {
     seq: m.seq,
     deliveryCount: m.info.deliveryCount,
     redelivered: m.redelivered,
-    msgId: m.headers?.get('Nats-Msg-Id') || undefined,
-    header: (name) => m.headers?.get(name) || undefined,
     ack: () => m.ack(),
-    ackAck: () => m.ackAck(),
     nak: (delayMs) => m.nak(delayMs),
     working: () => m.working(),
-    term: (reason) => m.term(reason),
   };
 }
 

@@ -1,12 +1,11 @@
 import type { StreamConfig } from '@nats-io/jetstream';
 
 /** Stream names and the subjects each holds (see DESIGN.md, "Events on NATS"). */
-export const STREAMS = {
+const STREAMS = {
   TELEMETRY: ['aegis.telemetry.>'],
   DEADLETTER: ['aegis.deadletter.>'],
   EVENTS: ['aegis.insights.>', 'aegis.recommendations.>', 'aegis.actions.>', 'aegis.audit'],
 } as const;
-export type StreamName = keyof typeof STREAMS;
 
 /** Retention and replication of the streams. */
 export interface StreamSettings {
@@ -16,7 +15,8 @@ export interface StreamSettings {
   duplicateWindowSec: number;
 }
 
-const NS_PER_MS = 1_000_000;
+/** JetStream durations are nanoseconds. */
+export const NS_PER_MS = 1_000_000;
 
 /** The JetStream configuration of each stream. */
 export function streamConfigs(settings: StreamSettings): (Partial<StreamConfig> & { name: string })[] {

@@ -11,13 +11,9 @@ function fakeMessage(seq: number, redelivered = false): BusMessage {
     seq,
     deliveryCount: redelivered ? 2 : 1,
     redelivered,
-    msgId: undefined,
-    header: () => undefined,
     ack: () => {},
-    ackAck: async () => true,
     nak: () => {},
     working: () => {},
-    term: () => {},
   };
 }
 

@@ -5,6 +5,7 @@ import {
   kindOfSubject,
   type MetricPoint,
   recordSchemas,
+  type TelemetryBatch,
   type TelemetryKind,
 } from '../../schemas/index.ts';
 import type { Rejection } from '../parsers/types.ts';
@@ -36,6 +37,9 @@ export const TABLES: Record<TelemetryKind, { table: string; insert: InsertOption
   resources: { table: 'resources', insert: { format: 'JSONEachRow' } },
 };
 
+// One strict decoder for every message: invalid UTF-8 throws instead of becoming U+FFFD.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Decodes and validates one TELEMETRY message. Never throws: a message that cannot be read at all is
  *  a MessageRejection; bad records inside a readable message are listed in `rejected`. */
 export function decodeTelemetryMessage(
@@ -47,14 +51,15 @@ export function decodeTelemetryMessage(
   if (!kind) return { reason: `subject ${subject} is not aegis.telemetry.<metrics|cost|access|resources>.<source>` };
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+    json = JSON.parse(UTF8.decode(data));
   } catch (err) {
     return { reason: `message is not UTF-8 JSON: ${(err as Error).message}` };
   }
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success)
     return { reason: `not a CloudEvents 1.0 envelope: ${rejectionFromZod(envelope.error, 'envelope').reason}` };
-  const records = (envelope.data.data as { records?: unknown } | null)?.records;
+  // Untrusted until checked: `records` may be anything.
+  const records = (envelope.data.data as Partial<Record<keyof TelemetryBatch, unknown>> | null)?.records;
   if (!Array.isArray(records)) return { reason: 'data.records must be an array of records' };
 
   const source = subject.split('.').slice(3).join('.') || 'unknown';

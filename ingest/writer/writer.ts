@@ -3,7 +3,7 @@ import type { WriterConfig } from '../../core/config/index.ts';
 import { messageOf } from '../../core/errors.ts';
 import { backoffMs, type Component, type ComponentState, sleep } from '../../core/lifecycle.ts';
 import type { Logger } from '../../core/logger.ts';
-import { Counter, Histogram, metric, type Registry } from '../../core/metrics.ts';
+import { counter, histogram, type Registry } from '../../core/metrics.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import type { TelemetryKind } from '../../schemas/index.ts';
 import { Batch, dedupToken, type FlushTrigger, type Segment } from './batch.ts';
@@ -73,64 +73,29 @@ class IngestWriterImpl implements IngestWriter {
     this.now = deps.now ?? Date.now;
     this.current = new Batch(this.now());
     const r = deps.metrics;
-    this.m = r
-      ? {
-          rows: metric(
-            r,
-            'aegis_ingest_rows_total',
-            (registers) =>
-              new Counter({
-                name: 'aegis_ingest_rows_total',
-                help: 'Rows inserted into ClickHouse by table',
-                labelNames: ['table'],
-                registers,
-              }),
-          ),
-          rejected: metric(
-            r,
-            'aegis_ingest_rejected_total',
-            (registers) =>
-              new Counter({
-                name: 'aegis_ingest_rejected_total',
-                help: 'Records and messages refused, by reason',
-                labelNames: ['reason'],
-                registers,
-              }),
-          ),
-          flushes: metric(
-            r,
-            'aegis_ingest_flushes_total',
-            (registers) =>
-              new Counter({
-                name: 'aegis_ingest_flushes_total',
-                help: 'Batches written, by the trigger that fired',
-                labelNames: ['trigger'],
-                registers,
-              }),
-          ),
-          batchRows: metric(
-            r,
-            'aegis_ingest_batch_rows',
-            (registers) =>
-              new Histogram({
-                name: 'aegis_ingest_batch_rows',
-                help: 'Rows per written batch',
-                buckets: [10, 100, 1000, 10_000, 50_000, 100_000, 200_000, 500_000],
-                registers,
-              }),
-          ),
-          storeErrors: metric(
-            r,
-            'aegis_ingest_store_errors_total',
-            (registers) =>
-              new Counter({
-                name: 'aegis_ingest_store_errors_total',
-                help: 'Failed insert attempts (retried)',
-                registers,
-              }),
-          ),
-        }
-      : undefined;
+    this.m = r && {
+      rows: counter(r, {
+        name: 'aegis_ingest_rows_total',
+        help: 'Rows inserted into ClickHouse by table',
+        labelNames: ['table'],
+      }),
+      rejected: counter(r, {
+        name: 'aegis_ingest_rejected_total',
+        help: 'Records and messages refused, by reason',
+        labelNames: ['reason'],
+      }),
+      flushes: counter(r, {
+        name: 'aegis_ingest_flushes_total',
+        help: 'Batches written, by the trigger that fired',
+        labelNames: ['trigger'],
+      }),
+      batchRows: histogram(r, {
+        name: 'aegis_ingest_batch_rows',
+        help: 'Rows per written batch',
+        buckets: [10, 100, 1000, 10_000, 50_000, 100_000, 200_000, 500_000],
+      }),
+      storeErrors: counter(r, { name: 'aegis_ingest_store_errors_total', help: 'Failed insert attempts (retried)' }),
+    };
   }
 
   stats(): IngestWriterStats {
