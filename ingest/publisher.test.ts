@@ -10,7 +10,9 @@ describe('encodeTelemetryBatch', () => {
     expect(batch.subject).toBe('aegis.telemetry.metrics.otlp');
     const envelope = envelopeSchema.parse(JSON.parse(batch.payload));
     expect(envelope).toMatchObject({ id: batch.id, subject: batch.subject, type: 'dev.aegis.telemetry.metrics.v1' });
-    expect((envelope.data as { records: unknown[] }).records.map((r) => (r as { value: number }).value)).toEqual([1, 2]);
+    expect((envelope.data as { records: unknown[] }).records.map((r) => (r as { value: number }).value)).toEqual([
+      1, 2,
+    ]);
   });
 
   it('gives the same batch the same id at any time, and other records another id', async () => {
