@@ -1,14 +1,19 @@
 import type { Bus } from '../core/bus/index.ts';
 import type { Warehouse } from '../core/warehouse/index.ts';
+import { TABLES } from '../ingest/writer/index.ts';
 
-/** Tables whose row counts `aegis start` shows. */
-export const COUNTED_TABLES = ['metrics', 'cost', 'access', 'resources', 'metrics_1m'] as const;
+/** The raw telemetry tables the ingest writer fills. */
+const RAW_TABLES = Object.values(TABLES).map((t) => t.table);
 
-/** Row counts per table (count() reads part metadata: cheap at any size) and dead letters. */
+/** Tables whose row counts `aegis start` shows: the raw ones and the minute rollup. */
+const COUNTED_TABLES = [...RAW_TABLES, 'metrics_1m'];
+
+/** Row counts per table (`system.tables.total_rows`: part metadata, cheap at any size) and, with a
+ *  bus, the dead letters. */
 export async function readCounts(warehouse: Warehouse, bus?: Bus): Promise<Record<string, number>> {
   const rows = await warehouse.query<{ name: string; n: number }>(
-    `SELECT name, total_rows AS n FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}`,
-    { names: [...COUNTED_TABLES] },
+    'SELECT name, total_rows AS n FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+    { names: COUNTED_TABLES },
   );
   const counts: Record<string, number> = Object.fromEntries(COUNTED_TABLES.map((t) => [t, 0]));
   for (const r of rows) counts[r.name] = Number(r.n ?? 0);
@@ -16,9 +21,15 @@ export async function readCounts(warehouse: Warehouse, bus?: Bus): Promise<Recor
   return counts;
 }
 
-/** `metrics 1,234 · cost 56 · …` */
+/** Rows stored in the raw tables, out of `readCounts`. */
+export function storedRows(counts: Record<string, number>): number {
+  return RAW_TABLES.reduce((n, t) => n + (counts[t] ?? 0), 0);
+}
+
+/** `12:00:05  rows  metrics 1,234 · cost 56 · …` */
 export function formatCounts(counts: Record<string, number>): string {
-  return Object.entries(counts)
+  const list = Object.entries(counts)
     .map(([name, n]) => `${name} ${Number.isNaN(n) ? '?' : n.toLocaleString('en-US')}`)
     .join(' · ');
+  return `${new Date().toISOString().slice(11, 19)}  rows  ${list}`;
 }

@@ -7,7 +7,7 @@ import type { SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
 import { buildCollectors, buildIngestWriter, buildSimulatorFeed } from '../../ingest/components.ts';
 import { HOUR_MS } from '../../ingest/simulator/index.ts';
 import { fmt, type GlobalOptions, setup, stopAll, untilSignal, VERSION } from '../shared.ts';
-import { formatCounts, readCounts } from '../status.ts';
+import { formatCounts, readCounts, storedRows } from '../status.ts';
 
 /** Options of `aegis start`. */
 export interface StartOptions extends GlobalOptions {
@@ -89,14 +89,12 @@ export async function startCommand(options: StartOptions): Promise<number> {
     out('Ctrl-C stops AEGIS cleanly.\n');
 
     if (feed) await showBackfill(feed, () => readCounts(warehouse).catch(() => undefined), signal);
-    const every = Number(options.statusIntervalSec ?? 10) * 1000;
-    const status = setInterval(async () => {
-      if (stopping) return;
+    const printCounts = async () => {
       const counts = await readCounts(warehouse, bus).catch(() => undefined);
-      if (counts && !stopping) out(`${new Date().toISOString().slice(11, 19)}  rows  ${formatCounts(counts)}`);
-    }, every);
-    const counts = await readCounts(warehouse, bus).catch(() => undefined);
-    if (counts) out(`${new Date().toISOString().slice(11, 19)}  rows  ${formatCounts(counts)}`);
+      if (counts && !stopping) out(formatCounts(counts));
+    };
+    await printCounts();
+    const status = setInterval(printCounts, Number(options.statusIntervalSec ?? 10) * 1000);
     await signal;
     clearInterval(status);
   } finally {
@@ -133,11 +131,7 @@ async function showBackfill(
     total = Math.max(1, Math.round((p.backfill.toMs - p.backfill.fromMs) / HOUR_MS));
     const hours = Math.round(p.backfill.doneMs / HOUR_MS);
     const c = await counts();
-    const stored = c
-      ? Object.entries(c)
-          .filter(([t]) => ['metrics', 'cost', 'access', 'resources'].includes(t))
-          .reduce((n, [, v]) => n + v, 0)
-      : 0;
+    const stored = c ? storedRows(c) : 0;
     bar.setTotal(total);
     bar.update(hours, { hours, totalHours: total, records: fmt(p.records), stored: fmt(stored) });
     await Promise.race([finished, new Promise((r) => setTimeout(r, 500))]);

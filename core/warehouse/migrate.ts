@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { Warehouse } from './warehouse.ts';
 
 /** Default folder of `NNN_name.sql` migrations. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../schemas/clickhouse/', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../schemas/clickhouse/', import.meta.url));
 
 /** Raw tables whose TTL follows `clickhouse.rawRetentionDays` (cost keeps its own, longer TTL). */
 const RAW_TABLES: Record<string, string> = { metrics: 'ts', access: 'ts', resources: 'ts' };
@@ -68,7 +68,7 @@ export async function migrate(
 }
 
 /** Reads and orders the migration files; a misnamed file is a configuration error. */
-export function readMigrations(dir: string): Migration[] {
+function readMigrations(dir: string): Migration[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort();
@@ -90,7 +90,7 @@ export function readMigrations(dir: string): Migration[] {
 }
 
 /** Splits a SQL file on `;` at the end of a line, dropping `--` comment lines. */
-export function splitStatements(text: string): string[] {
+function splitStatements(text: string): string[] {
   const body = text
     .split('\n')
     .filter((line) => !line.trim().startsWith('--'))

@@ -2,6 +2,7 @@ import type { ScrapeTarget } from '../../core/config/index.ts';
 import { messageOf } from '../../core/errors.ts';
 import type { Component, ComponentState } from '../../core/lifecycle.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { MetricPointInput } from '../../schemas/index.ts';
 import { parsePrometheusText } from '../parsers/index.ts';
 import type { TelemetryPublisher } from '../publisher.ts';
 
@@ -46,6 +47,7 @@ export function createPrometheusScraper(params: PrometheusScraperParams): Promet
   async function scrape(target: ScrapeTarget): Promise<ScrapeStatus> {
     const started = now();
     const instance = new URL(target.url).host;
+    let points: MetricPointInput[] = [];
     const status: ScrapeStatus = { url: target.url, lastScrapeMs: started, up: false, points: 0, rejected: 0 };
     try {
       const res = await fetch(target.url, {
@@ -68,24 +70,27 @@ export function createPrometheusScraper(params: PrometheusScraperParams): Promet
           { target: target.url, rejected: outcome.rejected.length, first: outcome.rejected[0] },
           'scrape: samples rejected',
         );
-      if (outcome.records.length > 0) await params.publisher.publish('metrics', outcome.records);
+      points = outcome.records;
     } catch (err) {
       status.error = messageOf(err);
       params.logger.warn({ target: target.url, err: status.error }, 'scrape failed');
     }
-    // The synthetic `up` series, as Prometheus records it, so a dead target is visible in the data.
-    await params.publisher
-      .publish('metrics', [
-        {
-          ts: started,
-          service: target.job,
-          name: 'up',
-          kind: 'gauge',
-          value: status.up ? 1 : 0,
-          labels: { job: target.job, instance },
-        },
-      ])
-      .catch((err) => params.logger.warn({ err: messageOf(err) }, 'cannot publish up'));
+    // The synthetic `up` series, as Prometheus records it, so a dead target is visible in the data;
+    // published with the samples, in the same messages.
+    const up: MetricPointInput = {
+      ts: started,
+      service: target.job,
+      name: 'up',
+      kind: 'gauge',
+      value: status.up ? 1 : 0,
+      labels: { job: target.job, instance },
+    };
+    try {
+      await params.publisher.publish('metrics', [...points, up]);
+    } catch (err) {
+      status.error = messageOf(err);
+      params.logger.warn({ target: target.url, err: status.error }, 'cannot publish the scrape');
+    }
     statuses.set(target.url, status);
     return status;
   }

@@ -113,12 +113,15 @@ export function createSimulatorFeed(params: SimulatorFeedParams): SimulatorFeed 
     }
   }
 
+  // Incidents overlapping the published range only ever grow in number as the range grows: the file
+  // is rewritten when a new one appears, not on every live tick.
+  let incidentsWritten = -1;
   async function writeTruth(): Promise<void> {
     if (!checkpoint) return;
-    await writeGroundTruth(
-      params.groundTruthPath,
-      params.platform.groundTruth(checkpoint.firstMs, checkpoint.generatedUntilMs),
-    );
+    const incidents = params.platform.groundTruth(checkpoint.firstMs, checkpoint.generatedUntilMs);
+    if (incidents.length === incidentsWritten) return;
+    await writeGroundTruth(params.groundTruthPath, incidents);
+    incidentsWritten = incidents.length;
   }
 
   return {

@@ -3,6 +3,7 @@ import {
   FieldProblem,
   isObject,
   type Json,
+  type Located,
   optObject,
   optString,
   readJsonValues,
@@ -12,12 +13,6 @@ import {
 } from './json-input.ts';
 import type { FormatParser, ParseOutcome } from './types.ts';
 import { acceptRecord, emptyOutcome, skip } from './validate.ts';
-
-/** One event found in the input, with where it was found. */
-interface Located {
-  value: unknown;
-  location: string;
-}
 
 const ISO_TIME = /^[+-]?\d{4,6}-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const DENIED_CODE = /AccessDenied|Unauthorized|Forbidden/i;

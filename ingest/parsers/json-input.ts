@@ -1,6 +1,12 @@
 import type { ParseOutcome } from './types.ts';
 import { decodeUtf8 } from './validate.ts';
 
+/** One record found in the input, with where it was found (`line 3 items[2]`, `Records[4]`). */
+export interface Located {
+  value: unknown;
+  location: string;
+}
+
 /** Decodes an input file as strict UTF-8; an undecodable or empty input becomes one rejection at
  *  `file` and undefined. */
 export function readText(input: Buffer, outcome: ParseOutcome): string | undefined {

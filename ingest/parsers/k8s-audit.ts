@@ -3,6 +3,7 @@ import {
   FieldProblem,
   isObject,
   type Json,
+  type Located,
   optObject,
   optString,
   readJsonValues,
@@ -12,12 +13,6 @@ import {
 } from './json-input.ts';
 import type { FormatParser, ParseContext, ParseOutcome } from './types.ts';
 import { acceptRecord, emptyOutcome, skip } from './validate.ts';
-
-/** One event found in the input, with where it was found. */
-interface Located {
-  value: unknown;
-  location: string;
-}
 
 const AUDIT_API_VERSION = /^audit\.k8s\.io\/v1(alpha1|beta1)?$/;
 const ISO_TIME = /^\d{4}-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;

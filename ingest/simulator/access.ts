@@ -1,7 +1,7 @@
 import type { AccessEventInput } from '../../schemas/index.ts';
 import { accessEvent, clusterName, type EventParts } from './access-event.ts';
 import { riskyEvents } from './access-risky.ts';
-import type { Resource, Service, Team } from './catalog.ts';
+import type { Resource, Service, Team } from './catalog-types.ts';
 import { HOUR_MS, loadFactor, workFactor } from './load.ts';
 import type { Model } from './model.ts';
 import { createRandom, hashInts, hashUuid, type Random } from './random.ts';

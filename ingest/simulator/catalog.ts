@@ -12,18 +12,6 @@ import type { Catalog, Env, Lifecycle, Resource, ResourceType, Service, Team, Ti
 import type { SimulatorConfig } from './config.ts';
 import { createRandom, hashInts, type Random } from './random.ts';
 
-export type {
-  Catalog,
-  Env,
-  Lifecycle,
-  Resource,
-  ResourceType,
-  Service,
-  ServiceProfile,
-  Team,
-  Tier,
-} from './catalog-types.ts';
-
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

@@ -1,5 +1,5 @@
 import type { CostRecordInput } from '../../schemas/index.ts';
-import type { ResourceType } from './catalog.ts';
+import type { ResourceType } from './catalog-types.ts';
 import { indexBy, resourceEffectAt } from './effects.ts';
 import { HOUR_MS, loadFactor, roundTo } from './load.ts';
 import type { Model, ResourceModel } from './model.ts';

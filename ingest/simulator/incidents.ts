@@ -1,4 +1,4 @@
-import type { Catalog, Resource, Service } from './catalog.ts';
+import type { Catalog, Resource, Service } from './catalog-types.ts';
 import { type IncidentKind, riskyAccessKinds, type SimulatorConfig } from './config.ts';
 import { DAY_MS, HOUR_MS } from './load.ts';
 import { createRandom, hashInts, type Random } from './random.ts';

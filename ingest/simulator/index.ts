@@ -11,7 +11,7 @@ export type {
   ServiceProfile,
   Team,
   Tier,
-} from './catalog.ts';
+} from './catalog-types.ts';
 export {
   type IncidentKind,
   incidentKinds,

@@ -1,4 +1,4 @@
-import type { Catalog, Resource, Service } from './catalog.ts';
+import type { Catalog, Resource, Service } from './catalog-types.ts';
 import type { SimulatorConfig } from './config.ts';
 import type { ResourceEffect } from './effects.ts';
 import { IncidentBook } from './incidents.ts';

@@ -14,7 +14,7 @@ export function metricRow(p: MetricPoint, sourceJson: string, seq: number): stri
 /** The hot path of metric validation: checks exactly what `metricPointSchema` checks, without
  *  building error messages, and returns the row; undefined sends the point to the zod schema, which
  *  either accepts it (an unusual but valid shape) or says what is wrong. A property test holds the
- *  two to the same verdicts. About 5x faster than the schema on the ingest writer's hot path. */
+ *  two to the same verdicts. It builds no issue objects and copies nothing, which the hot path needs. */
 export function fastMetricRow(input: unknown, sourceJson: string, seq: number, maxTs: number): string | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
   const r = input as Record<string, unknown>;

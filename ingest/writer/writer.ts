@@ -252,26 +252,7 @@ class IngestWriterImpl implements IngestWriter {
   /** Inserts one table's rows, first dropping redelivered messages whose rows are already stored. */
   private async insertTable(kind: TelemetryKind, segments: Segment[]): Promise<number> {
     const { table, insert } = TABLES[kind];
-    let keep = segments;
-    const redelivered = segments.filter((s) => s.redelivered).map((s) => s.seq);
-    if (redelivered.length > 0) {
-      const stored = new Set(
-        (
-          await this.deps.warehouse.query<{ seq: number }>(
-            `SELECT DISTINCT _seq AS seq FROM ${table} WHERE _seq IN {seqs:Array(UInt64)}`,
-            { seqs: redelivered },
-          )
-        ).map((r) => Number(r.seq)),
-      );
-      if (stored.size > 0) {
-        keep = segments.filter((s) => !stored.has(s.seq));
-        const skipped = segments.length - keep.length;
-        this.totals.rowsSkippedAsAlreadyStored += segments
-          .filter((s) => stored.has(s.seq))
-          .reduce((n, s) => n + s.rows.length, 0);
-        this.deps.logger.info({ table, messages: skipped }, 'redelivered messages already stored; not inserted again');
-      }
-    }
+    const keep = await this.withoutStored(table, segments);
     if (keep.length === 0) return 0;
     const payload = Buffer.from(`${keep.map((s) => s.rows.join('\n')).join('\n')}\n`);
     const rows = keep.reduce((n, s) => n + s.rows.length, 0);
@@ -279,6 +260,26 @@ class IngestWriterImpl implements IngestWriter {
     this.totals.rowsInserted[table] = (this.totals.rowsInserted[table] ?? 0) + rows;
     this.m?.rows.inc({ table }, rows);
     return rows;
+  }
+
+  /** Drops the segments of redelivered messages whose rows are already stored (inserted before a
+   *  crash or a lost ack). Only redelivered messages can be, so only they are looked up. */
+  private async withoutStored(table: string, segments: Segment[]): Promise<Segment[]> {
+    const redelivered = segments.filter((s) => s.redelivered).map((s) => s.seq);
+    if (redelivered.length === 0) return segments;
+    const rows = await this.deps.warehouse.query<{ seq: number }>(
+      `SELECT DISTINCT _seq AS seq FROM ${table} WHERE _seq IN {seqs:Array(UInt64)}`,
+      { seqs: redelivered },
+    );
+    const stored = new Set(rows.map((r) => Number(r.seq)));
+    if (stored.size === 0) return segments;
+    const dropped = segments.filter((s) => stored.has(s.seq));
+    this.totals.rowsSkippedAsAlreadyStored += dropped.reduce((n, s) => n + s.rows.length, 0);
+    this.deps.logger.info(
+      { table, messages: dropped.length },
+      'redelivered messages already stored; not inserted again',
+    );
+    return segments.filter((s) => !stored.has(s.seq));
   }
 
   /** Retries while the store fails, with backoff and jitter; undefined when aborted by stop(). */

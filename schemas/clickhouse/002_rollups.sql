@@ -209,29 +209,13 @@ FROM access AS src
 GROUP BY bucket, origin, account, principal, principal_type, action, result;
 
 -- Latest inventory snapshot per resource (read with FINAL or argMax).
-CREATE TABLE IF NOT EXISTS resources_latest
-(
-    ts DateTime64(3, 'UTC'),
-    resource_id String,
-    resource_type LowCardinality(String),
-    service LowCardinality(String),
-    owner LowCardinality(String),
-    env LowCardinality(String),
-    region LowCardinality(String),
-    state Enum8('running' = 1, 'stopped' = 2, 'terminated' = 3),
-    tags Map(LowCardinality(String), String),
-    cpu_utilization Nullable(Float64),
-    memory_utilization Nullable(Float64),
-    provisioned_vcpu Nullable(Float64),
-    provisioned_memory_gib Nullable(Float64),
-    hourly_cost Nullable(Float64),
-    currency LowCardinality(String)
-)
+-- Same columns as resources; unpartitioned (AS would copy the daily partitions), so that the
+-- newest snapshot replaces older ones whatever their day.
+CREATE TABLE IF NOT EXISTS resources_latest AS resources
 ENGINE = ReplacingMergeTree(ts)
+PARTITION BY tuple()
 ORDER BY resource_id
 SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS resources_latest_mv TO resources_latest AS
-SELECT ts, resource_id, resource_type, service, owner, env, region, state, tags, cpu_utilization,
-       memory_utilization, provisioned_vcpu, provisioned_memory_gib, hourly_cost, currency
-FROM resources;
+SELECT * FROM resources;

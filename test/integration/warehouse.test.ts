@@ -123,6 +123,21 @@ describe.each(drivers)('$driver warehouse', ({ start }) => {
     expect(day).toEqual({ team: 'payments', billed: 4.5 });
   });
 
+  it('keeps the newest inventory snapshot per resource, whatever the day of the older ones', async () => {
+    const snapshot = (ts: number, cpu: number) => ({
+      ts,
+      resource_id: 'vm-latest',
+      resource_type: 'vm',
+      state: 'running',
+      cpu_utilization: cpu,
+      source: 'test',
+      _seq: 3,
+    });
+    await wh.insert('resources', toJsonEachRow([snapshot(T0 - 2 * 86_400_000, 0.1), snapshot(T0, 0.5)]));
+    const rows = await wh.query("SELECT cpu_utilization FROM resources_latest FINAL WHERE resource_id = 'vm-latest'");
+    expect(rows).toEqual([{ cpu_utilization: 0.5 }]);
+  });
+
   it('turns engine errors into DependencyError with the ClickHouse code', async () => {
     const err = await wh.query('SELECT * FROM no_such_table').catch((e) => e);
     expect(err).toBeInstanceOf(DependencyError);
