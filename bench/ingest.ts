@@ -16,7 +16,8 @@ import { TEST_STREAMS, tempDir } from '../test/harness/index.ts';
 import { messageCount, messagePoints, type Workload } from './ingest-workload.ts';
 
 // Flags: --points N, --points-per-message N, --series N, --max-in-flight N, --batch-rows N,
-// --flush-ms MS, --rate POINTS_PER_S.
+// --flush-ms MS, --rate POINTS_PER_S. BENCH_DEBUG_MEMORY=1 logs RSS, heap and external memory at each
+// new peak.
 const { values: args } = parseArgs({
   options: {
     points: { type: 'string', default: '2000000' },
