@@ -38,7 +38,7 @@ describe.each(drivers)('$driver warehouse', ({ start }) => {
   it('applies each migration once and records it', async () => {
     const again = await migrate(wh);
     expect(again.applied).toEqual([]);
-    expect(again.alreadyApplied).toEqual(['001_raw_telemetry', '002_rollups']);
+    expect(again.alreadyApplied).toEqual(['001_raw_telemetry', '002_rollups', '003_scoring']);
     const tables = await wh.query<{ name: string }>(
       'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
     );
@@ -53,6 +53,13 @@ describe.each(drivers)('$driver warehouse', ({ start }) => {
         'metrics_1d',
         'cost_1d',
         'access_1h',
+        'scores',
+        'slo_status',
+        'slo_sli_1h',
+        'anomalies',
+        'forecasts',
+        'insights',
+        'recommendations',
         'schema_migrations',
       ]),
     );
