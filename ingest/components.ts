@@ -9,7 +9,7 @@ import { createOtlpReceiver } from './collectors/otlp-receiver.ts';
 import { createPrometheusScraper } from './collectors/prometheus-scraper.ts';
 import { createSimulatorFeed, type SimulatorFeed } from './collectors/simulator-feed.ts';
 import { createTelemetryPublisher } from './publisher.ts';
-import { createPlatform } from './simulator/index.ts';
+import { createPlatform, type SimulatorConfigInput } from './simulator/index.ts';
 import { createIngestWriter, type IngestWriter } from './writer/index.ts';
 
 /** What the ingest service's components are built from. */
@@ -52,11 +52,17 @@ export function buildCollectors(config: AegisConfig, deps: IngestDeps): Componen
   return components;
 }
 
+/** The simulated platform's shape from the configuration (teams default to 6, or fewer services). */
+export function simulatedPlatformConfig(config: AegisConfig): SimulatorConfigInput {
+  const s = config.simulator;
+  return { seed: s.seed, services: s.services, teams: s.teams ?? Math.min(6, s.services) };
+}
+
 /** The simulated platform's feed: backfill, then live. */
 export function buildSimulatorFeed(config: AegisConfig, deps: IngestDeps): SimulatorFeed {
   const s = config.simulator;
   return createSimulatorFeed({
-    platform: createPlatform({ seed: s.seed, services: s.services, teams: s.teams ?? Math.min(6, s.services) }),
+    platform: createPlatform(simulatedPlatformConfig(config)),
     publisher: createTelemetryPublisher({
       bus: deps.bus,
       source: 'simulator',

@@ -20,6 +20,10 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   AEGIS_SIMULATOR_SERVICES: { path: ['simulator', 'services'], type: 'number' },
   AEGIS_SIMULATOR_TEAMS: { path: ['simulator', 'teams'], type: 'number' },
   AEGIS_BACKFILL_DAYS: { path: ['simulator', 'backfillDays'], type: 'number' },
+  AEGIS_SCORING: { path: ['scoring', 'enabled'], type: 'boolean' },
+  AEGIS_SCORING_INTERVAL_SEC: { path: ['scoring', 'intervalSec'], type: 'number' },
+  AEGIS_CATALOG_DIR: { path: ['scoring', 'catalogDir'], type: 'string' },
+  AEGIS_SLO_DIR: { path: ['scoring', 'sloDir'], type: 'string' },
 };
 
 /** Converts an env string to the key's type; a bad value is kept as the string so that zod names it. */

@@ -124,6 +124,33 @@ export const simulatorConfigSchema = z
       });
   });
 
+/** The scoring service: scores, SLO burn, anomalies, forecasts, insights and recommendations. */
+export const scoringConfigSchema = z.strictObject({
+  /** Run the scorer in `aegis start`. @default true */
+  enabled: z.boolean().default(true),
+  /** Seconds between scoring passes. @default 60 */
+  intervalSec: positiveInt.default(60),
+  /** Backstage `catalog-info.yaml` files. Unset: the simulated platform's catalog when the simulator
+   *  runs, else `./catalog`. */
+  catalogDir: z.string().default(''),
+  /** OpenSLO v1 files. Unset: the simulated platform's SLOs when the simulator runs, else `./slos`. */
+  sloDir: z.string().default(''),
+  /** Days of inventory behind utilisation, idle and oversized findings. @default 7 */
+  lookbackDays: z.number().int().min(1).max(30).default(7),
+  /** Closed hours of SLI counts recomputed every pass, for late data. @default 3 */
+  recomputeHours: z.number().int().min(0).max(72).default(3),
+  /** Fewest events in a window before a burn-rate rule may fire (low-traffic guard); 0 disables. @default 100 */
+  minEvents: z.number().int().min(0).default(100),
+  /** Tags every catalogued resource must carry. @default [team, service, env] */
+  requiredTags: z.array(z.string().min(1)).default(['team', 'service', 'env']),
+  /** Access-log actions that count as a deploy (change) of the service named by the resource. @default [ecr:PutImage] */
+  deployActions: z.array(z.string().min(1)).default(['ecr:PutImage']),
+  /** Monthly budget per team, USD; overrides the catalog's `aegis.io/monthly-budget-usd`. @default {} */
+  budgets: z.record(z.string(), z.number().positive()).default({}),
+  /** Anomaly score (0–1) at or above which a point is anomalous. @default 0.5 */
+  anomalyThreshold: z.number().gt(0).lt(1).default(0.5),
+});
+
 /** The whole configuration: `aegis.yaml` overlaid with `AEGIS_*` environment variables. */
 export const aegisConfigSchema = z.strictObject({
   /** Where embedded NATS and ClickHouse keep data, keys and ground truth. @default ./data */
@@ -135,6 +162,7 @@ export const aegisConfigSchema = z.strictObject({
   writer: writerConfigSchema.prefault({}),
   collectors: collectorsConfigSchema.prefault({}),
   simulator: simulatorConfigSchema.prefault({}),
+  scoring: scoringConfigSchema.prefault({}),
 });
 
 export type AegisConfig = z.output<typeof aegisConfigSchema>;
@@ -144,3 +172,4 @@ export type WriterConfig = AegisConfig['writer'];
 export type CollectorsConfig = AegisConfig['collectors'];
 export type ScrapeTarget = CollectorsConfig['scrapeTargets'][number];
 export type SimulatorConfig = AegisConfig['simulator'];
+export type ScoringConfig = AegisConfig['scoring'];

@@ -1,6 +1,7 @@
 /** The simulated platform: a deterministic estate (teams, services, resources) and its metrics,
  *  FOCUS cost, access and inventory telemetry, with injected incidents as ground truth. */
 export { ADMIN_POLICY_ARN } from './access-risky.ts';
+export { buildCatalog } from './catalog.ts';
 export type {
   Catalog,
   Env,

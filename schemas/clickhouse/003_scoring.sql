@@ -100,7 +100,8 @@ ORDER BY (kind, subject, metric, computed_at, ts)
 TTL toDateTime(computed_at) + toIntervalDay(400);
 
 -- Insights: one open insight per (kind, subject); `id` is stable for that pair while it is open,
--- and each update appends a row with a higher version.
+-- and each update appends a row with a higher version. `started_at` is when the condition began
+-- (first anomalous point, first burning window), so detection and restore times can be measured.
 CREATE TABLE IF NOT EXISTS insights
 (
     id String,
@@ -115,6 +116,7 @@ CREATE TABLE IF NOT EXISTS insights
     summary String,
     score Float64,
     evidence String CODEC(ZSTD(3)),
+    started_at DateTime64(3, 'UTC'),
     opened_at DateTime64(3, 'UTC'),
     updated_at DateTime64(3, 'UTC'),
     resolved_at Nullable(DateTime64(3, 'UTC'))

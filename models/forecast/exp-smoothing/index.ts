@@ -1,0 +1,1 @@
+export { expSmoothing } from './exp-smoothing.ts';

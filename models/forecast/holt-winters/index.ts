@@ -1,0 +1,7 @@
+export {
+  type HoltWintersOptions,
+  type HoltWintersOptionsInput,
+  type HoltWintersParams,
+  holtWinters,
+  holtWintersOptionsSchema,
+} from './holt-winters.ts';

@@ -1,0 +1,1 @@
+export { SEASONAL_MEAN_WINDOWS, seasonalMean } from './seasonal-mean.ts';

@@ -1,0 +1,1 @@
+export { seasonalNaive } from './seasonal-naive.ts';

@@ -1,0 +1,121 @@
+import type { Warehouse } from '../../core/warehouse/index.ts';
+
+/** Access activity of a recent window against the baseline before it. */
+export interface AccessSummary {
+  recentFromMs: number;
+  toMs: number;
+  baselineFromMs: number;
+  events: number;
+  denied: number;
+  privileged: number;
+  privilegedWithoutMfa: number;
+  root: number;
+  baselineEvents: number;
+  baselineDenied: number;
+  /** Principals behind root use and privileged actions without MFA in the recent window. */
+  rootPrincipals: { principal: string; events: number }[];
+  noMfaPrincipals: { principal: string; events: number }[];
+  /** Principals first seen in the recent window, when history reaches back past the baseline. */
+  newPrincipals: { principal: string; firstSeenMs: number; events: number }[];
+  /** Whether the store holds access history back to the baseline start (else "new" means nothing). */
+  historyCoversBaseline: boolean;
+}
+
+/** Summarises `access_1h` for [recentFromMs, toMs) against [baselineFromMs, recentFromMs). */
+export async function readAccessSummary(
+  wh: Warehouse,
+  window: { baselineFromMs: number; recentFromMs: number; toMs: number },
+): Promise<AccessSummary> {
+  const p = {
+    base: Math.floor(window.baselineFromMs / 1000),
+    recent: Math.floor(window.recentFromMs / 1000),
+    to: Math.ceil(window.toMs / 1000),
+  };
+  const [totals] = await wh.query<Record<string, number>>(
+    `SELECT
+       sumIf(events, bucket >= {recent:DateTime('UTC')}) AS n_events,
+       sumIf(events, bucket >= {recent:DateTime('UTC')} AND result = 'denied') AS n_denied,
+       sumIf(privileged, bucket >= {recent:DateTime('UTC')}) AS n_privileged,
+       sumIf(privileged_without_mfa, bucket >= {recent:DateTime('UTC')}) AS n_no_mfa,
+       sumIf(root, bucket >= {recent:DateTime('UTC')}) AS n_root,
+       sumIf(events, bucket < {recent:DateTime('UTC')}) AS baseline_events,
+       sumIf(events, bucket < {recent:DateTime('UTC')} AND result = 'denied') AS baseline_denied
+     FROM access_1h
+     WHERE bucket >= {base:DateTime('UTC')} AND bucket < {to:DateTime('UTC')}`,
+    p,
+  );
+  const principals = await wh.query<{
+    principal: string;
+    n_root: number;
+    no_mfa: number;
+    first: number;
+    n_events: number;
+  }>(
+    `SELECT principal, sumIf(root, bucket >= {recent:DateTime('UTC')}) AS n_root,
+       sumIf(privileged_without_mfa, bucket >= {recent:DateTime('UTC')}) AS no_mfa,
+       toUnixTimestamp(min(bucket)) * 1000 AS first, sumIf(events, bucket >= {recent:DateTime('UTC')}) AS n_events
+     FROM access_1h
+     WHERE bucket >= {base:DateTime('UTC')} AND bucket < {to:DateTime('UTC')}
+     GROUP BY principal
+     HAVING n_root > 0 OR no_mfa > 0 OR first >= {recent:DateTime('UTC')}
+     ORDER BY principal`,
+    p,
+  );
+  const [earliest] = await wh.query<{ first: number | null }>(
+    'SELECT toUnixTimestamp(min(bucket)) * 1000 AS first FROM access_1h',
+  );
+  const t = totals ?? {};
+  const n = (k: string) => Number(t[k] ?? 0);
+  const historyCoversBaseline = earliest?.first != null && Number(earliest.first) <= window.baselineFromMs;
+  return {
+    ...window,
+    events: n('n_events'),
+    denied: n('n_denied'),
+    privileged: n('n_privileged'),
+    privilegedWithoutMfa: n('n_no_mfa'),
+    root: n('n_root'),
+    baselineEvents: n('baseline_events'),
+    baselineDenied: n('baseline_denied'),
+    rootPrincipals: principals
+      .filter((r) => Number(r.n_root) > 0)
+      .map((r) => ({ principal: r.principal, events: Number(r.n_root) })),
+    noMfaPrincipals: principals
+      .filter((r) => Number(r.no_mfa) > 0)
+      .map((r) => ({ principal: r.principal, events: Number(r.no_mfa) })),
+    newPrincipals: historyCoversBaseline
+      ? principals
+          .filter((r) => Number(r.first) >= window.recentFromMs)
+          .map((r) => ({ principal: r.principal, firstSeenMs: Number(r.first), events: Number(r.n_events) }))
+      : [],
+    historyCoversBaseline,
+  };
+}
+
+/** One deploy seen in the access log. */
+export interface ChangeEvent {
+  atMs: number;
+  principal: string;
+  action: string;
+  resource: string;
+}
+
+/** Deploys in [fromMs, toMs): access events whose action is one of `actions` (image pushes,
+ *  rollouts), newest first, at most `limit`. */
+export async function readChanges(
+  wh: Warehouse,
+  window: { fromMs: number; toMs: number },
+  actions: readonly string[],
+  limit = 10_000,
+): Promise<ChangeEvent[]> {
+  if (actions.length === 0) return [];
+  const rows = await wh.query<{ at: number; principal: string; action: string; resource: string }>(
+    `SELECT toUnixTimestamp64Milli(ts) AS at, principal, action, resource
+     FROM access
+     WHERE ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')} AND action IN {actions:Array(String)}
+       AND result = 'success'
+     ORDER BY ts DESC
+     LIMIT {limit:UInt32}`,
+    { from: window.fromMs, to: window.toMs, actions, limit },
+  );
+  return rows.map((r) => ({ atMs: Number(r.at), principal: r.principal, action: r.action, resource: r.resource }));
+}
