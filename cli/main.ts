@@ -1,5 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FORMAT_NAMES } from '../ingest/parsers/index.ts';
+import { anomaliesCommand } from './commands/anomalies.ts';
+import { assessCommand } from './commands/assess.ts';
+import { forecastCommand } from './commands/forecast.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { ROLES, runCommand } from './commands/run.ts';
@@ -59,6 +62,31 @@ program
   .option('--services <n>', 'number of simulated services')
   .option('--no-live', 'exit once the history is published')
   .action(run(async (_o: unknown, cmd: Command) => simulateCommand(globals(cmd))));
+
+program
+  .command('forecast')
+  .description(
+    'forecast a timestamp,value CSV: timestamp,yhat,lower,upper to stdout; the chosen model and its backtest MASE to stderr',
+  )
+  .requiredOption('-i, --input <file>', 'CSV with a header timestamp,value and a regular interval')
+  .requiredOption('-n, --horizon <steps>', 'steps to forecast after the last row')
+  .option('--level <percent>', 'prediction interval coverage in percent', '80')
+  .option('--period <steps>', 'season length in steps, 1 for none (default: detected from the interval)')
+  .action(run(async (_o: unknown, cmd: Command) => forecastCommand(globals(cmd))));
+
+program
+  .command('anomalies')
+  .description('score a timestamp,value CSV for anomalies online; writes timestamp,value,anomaly_score to stdout')
+  .requiredOption('-i, --input <file>', 'CSV with a timestamp,value header')
+  .option('--no-tf', 'statistical detectors only (no TensorFlow.js forecaster)')
+  .option('--save <series-id>', 'save the final detector state under <data-dir>/models/anomaly')
+  .action(run(async (_o: unknown, cmd: Command) => anomaliesCommand(globals(cmd))));
+
+program
+  .command('assess')
+  .description('run a scoring pass now and print the scores, health index and PRE maturity level with their evidence')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+  .action(run(async (_o: unknown, cmd: Command) => assessCommand(globals(cmd))));
 
 program
   .command('migrate')

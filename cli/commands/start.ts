@@ -6,6 +6,8 @@ import { openRuntime } from '../../core/runtime.ts';
 import type { SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
 import { buildCollectors, buildIngestWriter, buildSimulatorFeed } from '../../ingest/components.ts';
 import { HOUR_MS } from '../../ingest/simulator/index.ts';
+import { buildScorer } from '../../scoring/components.ts';
+import type { Scorer } from '../../scoring/service/scorer.ts';
 import { fmt, type GlobalOptions, setup, stopAll, untilSignal, VERSION } from '../shared.ts';
 import { formatCounts, readCounts, storedRows } from '../status.ts';
 
@@ -40,16 +42,21 @@ export async function startCommand(options: StartOptions): Promise<number> {
   let writer: Component;
   let collectors: Component[];
   let feed: SimulatorFeed | undefined;
+  let scorer: Scorer | undefined;
   try {
     writer = buildIngestWriter(config, { bus, warehouse, logger, metrics });
     collectors = buildCollectors(config, { bus, logger, metrics });
     feed = config.simulator.enabled ? buildSimulatorFeed(config, { bus, logger, metrics }) : undefined;
+    // Scoring starts once the backfill is published: its first pass then sees the history.
+    scorer = config.scoring.enabled
+      ? await buildScorer(config, { bus, warehouse, logger, ...(feed ? { ready: feed.backfilled() } : {}) })
+      : undefined;
   } catch (err) {
     await runtime.close();
     throw err;
   }
-  // Stop order: intake first (collectors, simulator), then the writer flushes what it holds.
-  const components: Component[] = [...collectors, ...(feed ? [feed] : []), writer];
+  // Stop order: intake first (collectors, simulator), then the scorer, then the writer flushes what it holds.
+  const components: Component[] = [...collectors, ...(feed ? [feed] : []), ...(scorer ? [scorer] : []), writer];
 
   let stopping = false;
   const stop = async () => {
@@ -85,6 +92,12 @@ export async function startCommand(options: StartOptions): Promise<number> {
         `  simulator       ${config.simulator.services} services, seed ${config.simulator.seed}; ground truth in ${rel(join(config.dataDir, 'simulator', 'ground-truth.jsonl'))}`,
       );
       await feed.start();
+    }
+    if (scorer) {
+      await scorer.start();
+      out(
+        `  scorer          every ${config.scoring.intervalSec} s: ${scorer.definitions.catalog.services.length} services, ${scorer.definitions.slos.length} SLOs from ${rel(scorer.definitions.catalogDir)} and ${rel(scorer.definitions.sloDir)}`,
+      );
     }
     out('Ctrl-C stops AEGIS cleanly.\n');
 

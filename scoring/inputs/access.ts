@@ -21,6 +21,12 @@ export interface AccessSummary {
   historyCoversBaseline: boolean;
 }
 
+/** The principal an assumed-role session acts as: the role, without the session name (the SQL of
+ *  {@link readAccessSummary} applies the same rule). */
+export function rolePrincipal(principal: string): string {
+  return principal.replace(/^(arn:aws:sts::[0-9]+:assumed-role\/[^/]+)\/.*$/, '$1');
+}
+
 /** Summarises `access_1h` for [recentFromMs, toMs) against [baselineFromMs, recentFromMs). */
 export async function readAccessSummary(
   wh: Warehouse,
@@ -44,21 +50,24 @@ export async function readAccessSummary(
      WHERE bucket >= {base:DateTime('UTC')} AND bucket < {to:DateTime('UTC')}`,
     p,
   );
+  // An assumed role's session name changes with every session (a CI run, a login): the principal
+  // is the role, or every deploy would look like a new principal.
   const principals = await wh.query<{
-    principal: string;
+    role: string;
     n_root: number;
     no_mfa: number;
     first: number;
     n_events: number;
   }>(
-    `SELECT principal, sumIf(root, bucket >= {recent:DateTime('UTC')}) AS n_root,
+    `SELECT replaceRegexpOne(principal, '^(arn:aws:sts::[0-9]+:assumed-role/[^/]+)/.*$', '\\1') AS role,
+       sumIf(root, bucket >= {recent:DateTime('UTC')}) AS n_root,
        sumIf(privileged_without_mfa, bucket >= {recent:DateTime('UTC')}) AS no_mfa,
        toUnixTimestamp(min(bucket)) * 1000 AS first, sumIf(events, bucket >= {recent:DateTime('UTC')}) AS n_events
      FROM access_1h
      WHERE bucket >= {base:DateTime('UTC')} AND bucket < {to:DateTime('UTC')}
-     GROUP BY principal
+     GROUP BY role
      HAVING n_root > 0 OR no_mfa > 0 OR first >= {recent:DateTime('UTC')}
-     ORDER BY principal`,
+     ORDER BY role`,
     p,
   );
   const [earliest] = await wh.query<{ first: number | null }>(
@@ -78,14 +87,14 @@ export async function readAccessSummary(
     baselineDenied: n('baseline_denied'),
     rootPrincipals: principals
       .filter((r) => Number(r.n_root) > 0)
-      .map((r) => ({ principal: r.principal, events: Number(r.n_root) })),
+      .map((r) => ({ principal: r.role, events: Number(r.n_root) })),
     noMfaPrincipals: principals
       .filter((r) => Number(r.no_mfa) > 0)
-      .map((r) => ({ principal: r.principal, events: Number(r.no_mfa) })),
+      .map((r) => ({ principal: r.role, events: Number(r.no_mfa) })),
     newPrincipals: historyCoversBaseline
       ? principals
           .filter((r) => Number(r.first) >= window.recentFromMs)
-          .map((r) => ({ principal: r.principal, firstSeenMs: Number(r.first), events: Number(r.n_events) }))
+          .map((r) => ({ principal: r.role, firstSeenMs: Number(r.first), events: Number(r.n_events) }))
       : [],
     historyCoversBaseline,
   };

@@ -4,11 +4,12 @@ import type { Logger } from '../../core/logger.ts';
 import { toJsonEachRow, type Warehouse } from '../../core/warehouse/index.ts';
 import { assessMaturity, type MaturityAssessment, type MaturityEvidence } from '../assessment/index.ts';
 import type { Catalog, SloDefinition } from '../catalog/index.ts';
+import type { AnomalousSpendDay } from '../detection/watcher.ts';
 import { reconcile } from '../insights/reconcile.ts';
 import { burnHolds, sloFindings } from '../insights/slo-findings.ts';
 import { readOpenInsights, saveAndPublish } from '../insights/store.ts';
 import type { Finding } from '../insights/types.ts';
-import { healthIndex, rollUp, type SpendAnomaly, TIER_WEIGHTS } from '../scorers/index.ts';
+import { healthIndex, rollUp, TIER_WEIGHTS } from '../scorers/index.ts';
 import type { Dimension, Score, Tier } from '../types.ts';
 import { operationsStep, recentChanges, securityStep } from './people-pass.ts';
 import { reliabilityStep } from './reliability-pass.ts';
@@ -33,7 +34,7 @@ export interface PassDeps {
   catalog: Catalog;
   slos: readonly SloDefinition[];
   /** Anomaly detection over the platform's series, run before the scores that use it. */
-  anomalies?: (nowMs: number) => Promise<{ findings: Finding[]; spendAnomalies: Map<string, SpendAnomaly[]> }>;
+  anomalies?: (nowMs: number) => Promise<{ findings: Finding[]; spendDays: ReadonlyMap<string, AnomalousSpendDay[]> }>;
 }
 
 /** What one pass did. */
@@ -70,13 +71,13 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
     minEvents: settings.minEvents,
     recomputeHours: settings.recomputeHours,
   });
-  const anomalies = deps.anomalies ? await deps.anomalies(nowMs) : { findings: [], spendAnomalies: new Map() };
+  const anomalies = deps.anomalies ? await deps.anomalies(nowMs) : { findings: [], spendDays: new Map() };
   const resources = await resourceStep(wh, catalog, {
     nowMs,
     lookbackDays: settings.lookbackDays,
     requiredTags: settings.requiredTags,
     budgets: settings.budgets,
-    spendAnomalies: anomalies.spendAnomalies,
+    spendDays: anomalies.spendDays,
   });
   const security = await securityStep(wh, nowMs);
   const changes = await recentChanges(wh, catalog, nowMs, OPERATIONS_WINDOW_DAYS, settings.deployActions);

@@ -33,8 +33,8 @@ export interface ResourceStepParams {
   requiredTags: string[];
   /** Monthly budget per team, USD. */
   budgets: Record<string, number>;
-  /** Spend anomalies per service found by the anomaly step. */
-  spendAnomalies: Map<string, SpendAnomaly[]>;
+  /** Days of anomalous spend per service found by the anomaly step. */
+  spendDays: ReadonlyMap<string, readonly { dayMs: number; score: number }[]>;
 }
 
 /** Cost and governance per service, team and platform, and the idle/oversized/shadow/untagged
@@ -108,7 +108,10 @@ export async function resourceStep(wh: Warehouse, catalog: Catalog, p: ResourceS
     teamResources.set(team, [...(teamResources.get(team) ?? []), ...resources]);
     cost.push(
       scoreCost(
-        { ...costInput(s.name, 'service', resources, days), spendAnomalies: p.spendAnomalies.get(s.name) ?? [] },
+        {
+          ...costInput(s.name, 'service', resources, days),
+          spendAnomalies: spendAnomalies(p.spendDays.get(s.name) ?? [], days, spendFrom),
+        },
         { nowMs },
       ),
     );
@@ -144,6 +147,28 @@ export async function resourceStep(wh: Warehouse, catalog: Catalog, p: ResourceS
     ),
   );
   return { cost, governance, findings, inventory, budgetForecasts };
+}
+
+/** Anomalous days with what the day cost and what it usually costs: the median of the seven days
+ *  before it. */
+function spendAnomalies(
+  flagged: readonly { dayMs: number; score: number }[],
+  days: readonly number[],
+  fromMs: number,
+): SpendAnomaly[] {
+  const out = new Map<number, SpendAnomaly>();
+  for (const f of flagged) {
+    const i = Math.round((f.dayMs - fromMs) / DAY_MS);
+    if (i < 1 || i >= days.length) continue;
+    const before = days.slice(Math.max(0, i - 7), i).filter((x) => x > 0);
+    if (before.length === 0) continue;
+    const sorted = [...before].sort((a, b) => a - b);
+    const expected = sorted[Math.floor(sorted.length / 2)] as number;
+    const prev = out.get(f.dayMs);
+    if (!prev || prev.score < f.score)
+      out.set(f.dayMs, { dayMs: f.dayMs, cost: days[i] as number, expected, score: f.score });
+  }
+  return [...out.values()].sort((a, b) => a.dayMs - b.dayMs);
 }
 
 /** Month-end spend: month-to-date plus the forecast of the days left (today's partial day is

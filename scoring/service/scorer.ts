@@ -12,6 +12,8 @@ export interface Scorer extends Component {
   runOnce(nowMs?: number): Promise<PassResult>;
   /** The last pass, if any. */
   readonly last: PassResult | undefined;
+  /** The catalog and SLOs it scores against. */
+  readonly definitions: Definitions;
 }
 
 /** What the scorer is built from. */
@@ -23,6 +25,8 @@ export interface ScorerDeps {
   anomalies?: PassDeps['anomalies'];
   /** Resolves when the first pass may run (e.g. once the backfill is stored). @default at once */
   ready?: Promise<unknown>;
+  /** Runs after the last pass on stop (persisting detector state). */
+  onStop?: () => Promise<void>;
 }
 
 /** Builds the scorer: passes run one at a time; a failed pass is logged and the next one runs on
@@ -70,6 +74,7 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
     get last() {
       return last;
     },
+    definitions: deps.definitions,
     runOnce,
     async start() {
       if (state !== 'idle') return;
@@ -95,6 +100,7 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
       abort.abort();
       await loop;
       await chain;
+      await deps.onStop?.().catch((err: unknown) => logger.error({ err }, 'scorer stop hook failed'));
       state = 'stopped';
     },
   };

@@ -9,14 +9,14 @@ import type { SliSpec } from './types.ts';
 export type SliGrouping = { by: 'hour' } | { by: 'since'; startsParam: 'starts' };
 
 /** A series matches a label filter when every filtered label has the given value. */
-const labelMatch = (param: string, column = 'labels') =>
+export const labelMatch = (param: string, column = 'labels') =>
   `arrayAll(k -> ${column}[k] = {${param}:Map(String, String)}[k], mapKeys({${param}:Map(String, String)}))`;
 
 /** Per-minute counter increases of the matching series, resets counted from zero. Reads one
  *  minute before `from` so the first minute's increase has the value before it. A reset inside a
  *  minute is taken as one reset after that minute's maximum. `roles` name boolean columns computed
  *  from a series' name and labels (`lbl`). */
-function counterIncreases(roles: Record<string, string>): string {
+export function counterIncreases(roles: Record<string, string>): string {
   const names = Object.keys(roles);
   const roleCols = Object.entries(roles)
     .map(([role, cond]) => `${cond} AS ${role}`)

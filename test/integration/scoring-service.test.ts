@@ -7,6 +7,7 @@ import { createTelemetryPublisher } from '../../ingest/publisher.ts';
 import { createPlatform } from '../../ingest/simulator/index.ts';
 import { createIngestWriter, type IngestWriter } from '../../ingest/writer/index.ts';
 import { loadCatalog, loadSlos } from '../../scoring/catalog/index.ts';
+import { createAnomalyWatcher } from '../../scoring/detection/watcher.ts';
 import { writeSimulatorDefinitions } from '../../scoring/service/definitions.ts';
 import { type PassResult, runScoringPass } from '../../scoring/service/pass.ts';
 import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
@@ -133,6 +134,20 @@ describe('scoring service on the real pipeline', () => {
     const e = JSON.parse(Buffer.from(events[0]!.data).toString());
     expect(e).toMatchObject({ specversion: '1.0', source: 'aegis/scorer', datacontenttype: 'application/json' });
     expect(events[0]!.headers['Nats-Msg-Id']).toBe(e.id);
+  });
+
+  it('watches every signal of the pipeline with online detectors', async () => {
+    const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.5 });
+    const r = await watcher.step(NOW);
+    // 6 services × 2 days of minutes for the service signals; hourly cost per resource.
+    expect(r.pointsBySignal.latency_p99).toBeGreaterThan(6 * 2 * 1400);
+    expect(r.pointsBySignal.error_ratio).toBeGreaterThan(6 * 2 * 1400);
+    expect(r.pointsBySignal.saturation).toBeGreaterThan(6 * 2 * 1400);
+    expect(r.pointsBySignal.memory).toBeGreaterThan(2 * 1400);
+    expect(r.pointsBySignal.cpu).toBe(r.pointsBySignal.memory);
+    expect(r.pointsBySignal.cost).toBeGreaterThan(40);
+    const [stored] = await wh.query<{ n: number }>('SELECT count() AS n FROM anomalies');
+    expect(stored!.n).toBe(r.anomalies);
   });
 
   it('updates instead of duplicating: a second pass on the same data opens nothing new', async () => {
