@@ -6,6 +6,7 @@ import type { Warehouse } from '../core/warehouse/index.ts';
 import { createAnomalyModelStore, loadTf } from '../models/anomaly/index.ts';
 import { createAnomalyWatcher } from './detection/watcher.ts';
 import { loadDefinitions } from './service/definitions.ts';
+import { createCapacityForecaster } from './service/forecast-pass.ts';
 import { createScorer, type Scorer } from './service/scorer.ts';
 
 /** What the scoring service's components are built from. */
@@ -41,6 +42,7 @@ export async function buildScorer(config: AegisConfig, deps: ScoringDeps): Promi
     store: createAnomalyModelStore({ dataDir: config.dataDir, tf }),
     statePath: join(config.dataDir, 'models', 'anomaly', 'watcher.json'),
   });
+  const capacity = createCapacityForecaster(deps.warehouse);
   let savedAt = Date.now();
   return createScorer(config.scoring, {
     warehouse: deps.warehouse,
@@ -56,6 +58,7 @@ export async function buildScorer(config: AegisConfig, deps: ScoringDeps): Promi
       }
       return r;
     },
+    capacity: (nowMs) => capacity.step(nowMs),
     onStop: () => watcher.save(),
   });
 }

@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import cliProgress from 'cli-progress';
+import type { Bus } from '../../core/bus/index.ts';
 import type { Component } from '../../core/lifecycle.ts';
 import { createMetricsRegistry } from '../../core/metrics.ts';
 import { openRuntime } from '../../core/runtime.ts';
@@ -49,7 +50,12 @@ export async function startCommand(options: StartOptions): Promise<number> {
     feed = config.simulator.enabled ? buildSimulatorFeed(config, { bus, logger, metrics }) : undefined;
     // Scoring starts once the backfill is published: its first pass then sees the history.
     scorer = config.scoring.enabled
-      ? await buildScorer(config, { bus, warehouse, logger, ...(feed ? { ready: feed.backfilled() } : {}) })
+      ? await buildScorer(config, {
+          bus,
+          warehouse,
+          logger,
+          ...(feed ? { ready: feed.backfilled().then(() => drained(bus, config.writer.durable)) } : {}),
+        })
       : undefined;
   } catch (err) {
     await runtime.close();
@@ -114,6 +120,16 @@ export async function startCommand(options: StartOptions): Promise<number> {
     await stop();
   }
   return 0;
+}
+
+/** Resolves once the writer's consumer has nothing pending: the backfill is stored, not only published. */
+async function drained(bus: Bus, durable: string): Promise<void> {
+  for (;;) {
+    // A failing call means the bus closed (AEGIS is stopping): nothing left to wait for.
+    const p = await bus.consumerPending('TELEMETRY', durable).catch(() => undefined);
+    if (!p || (p.pending === 0 && p.ackPending === 0)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 /** A progress bar over the simulated hours of the backfill, with rows stored so far. */

@@ -11,6 +11,7 @@ import { readOpenInsights, saveAndPublish } from '../insights/store.ts';
 import type { Finding } from '../insights/types.ts';
 import { healthIndex, rollUp, TIER_WEIGHTS } from '../scorers/index.ts';
 import type { Dimension, Score, Tier } from '../types.ts';
+import { type CapacityResult, FORECAST_VERSION } from './forecast-pass.ts';
 import { operationsStep, recentChanges, securityStep } from './people-pass.ts';
 import { reliabilityStep } from './reliability-pass.ts';
 import { resourceStep } from './resource-pass.ts';
@@ -33,6 +34,8 @@ export interface PassDeps {
   logger: Logger;
   catalog: Catalog;
   slos: readonly SloDefinition[];
+  /** Capacity forecasts (hourly) and the hit rate of past ones. */
+  capacity?: (nowMs: number) => Promise<CapacityResult>;
   /** Anomaly detection over the platform's series, run before the scores that use it. */
   anomalies?: (nowMs: number) => Promise<{ findings: Finding[]; spendDays: ReadonlyMap<string, AnomalousSpendDay[]> }>;
 }
@@ -79,6 +82,7 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
     budgets: settings.budgets,
     spendDays: anomalies.spendDays,
   });
+  const capacity = deps.capacity ? await deps.capacity(nowMs) : { findings: [], hitRate: null, forecast: 0 };
   const security = await securityStep(wh, nowMs);
   const changes = await recentChanges(wh, catalog, nowMs, OPERATIONS_WINDOW_DAYS, settings.deployActions);
   const operations = await operationsStep(wh, nowMs, OPERATIONS_WINDOW_DAYS, changes);
@@ -135,13 +139,13 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
         : null,
     automationShare: null,
     automatedWithoutRollbackShare: null,
-    forecastHitRate: null,
+    forecastHitRate: capacity.hitRate,
     approvalLatencyP50Ms: null,
     anomalyDetection: deps.anomalies !== undefined,
     dora: {
       deployFrequencyPerDay: changes.length > 0 ? changes.length / OPERATIONS_WINDOW_DAYS : null,
       leadTimeMs: null,
-      changeFailureRate: null,
+      changeFailureRate: operations.changeFailureRate,
       mttrMs: resolved.length > 0 ? median(resolved.map((i) => (i.resolvedMs as number) - i.startMs)) : null,
     },
   };
@@ -161,12 +165,31 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
     toJsonEachRow([...allScores.map((s) => scoreRow(s, passId)), maturityRow(maturity, passId, nowMs)]),
   );
   if (reliability.sloStatusRows.length > 0) await wh.insert('slo_status', toJsonEachRow(reliability.sloStatusRows));
+  if (resources.budgetForecasts.length > 0) {
+    const monthEnd = Date.UTC(new Date(nowMs).getUTCFullYear(), new Date(nowMs).getUTCMonth() + 1, 1);
+    const rows = resources.budgetForecasts.map((f) => ({
+      computed_at: nowMs,
+      kind: 'cost',
+      subject: f.team,
+      metric: 'month_end_spend',
+      ts: monthEnd,
+      yhat: f.yhat,
+      lower: f.lower,
+      upper: f.upper,
+      level: 80,
+      model: f.model,
+      model_version: FORECAST_VERSION,
+      backtest_mase: null,
+    }));
+    await wh.insert('forecasts', toJsonEachRow(rows));
+  }
 
   const findings = [
     ...sloFindings(reliability.burnStates, changes),
     ...resources.findings,
     ...security.findings,
     ...anomalies.findings,
+    ...capacity.findings,
   ];
   const open = await readOpenInsights(wh);
   const reconciled = reconcile({

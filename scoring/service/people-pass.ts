@@ -67,7 +67,7 @@ export async function operationsStep(
   nowMs: number,
   days: number,
   changes: readonly ServiceChange[],
-): Promise<{ score: Score; incidents: IncidentTimes[] }> {
+): Promise<{ score: Score; incidents: IncidentTimes[]; changeFailureRate: number | null }> {
   const fromMs = nowMs - days * DAY_MS;
   const rows = await wh.query<{ started: number; opened: number; resolved: number | null }>(
     `SELECT toUnixTimestamp64Milli(started_at) AS started, toUnixTimestamp64Milli(opened_at) AS opened,
@@ -94,7 +94,10 @@ export async function operationsStep(
       toMs: nowMs,
       corrections: null,
       incidents: incidents.length > 0 ? incidents : null,
-      changes: changes.length > 0 ? { deploys: changes.length, failed: Number(failed?.n ?? 0) } : null,
+      changes:
+        changes.length > 0
+          ? { deploys: changes.length, failed: Math.min(changes.length, Number(failed?.n ?? 0)) }
+          : null,
       sources: {
         incidents: { table: 'insights', filter: { kind: 'slo_burn,anomaly_cluster' } },
         changes: { table: 'access', filter: { action: 'deploy actions' } },
@@ -102,5 +105,10 @@ export async function operationsStep(
     },
     { nowMs },
   );
-  return { score, incidents };
+  const failedChanges = Number(failed?.n ?? 0);
+  return {
+    score,
+    incidents,
+    changeFailureRate: changes.length > 0 ? Math.min(1, failedChanges / changes.length) : null,
+  };
 }

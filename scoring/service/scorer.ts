@@ -23,6 +23,7 @@ export interface ScorerDeps {
   logger: Logger;
   definitions: Definitions;
   anomalies?: PassDeps['anomalies'];
+  capacity?: PassDeps['capacity'];
   /** Resolves when the first pass may run (e.g. once the backfill is stored). @default at once */
   ready?: Promise<unknown>;
   /** Runs after the last pass on stop (persisting detector state). */
@@ -53,6 +54,7 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
     catalog: deps.definitions.catalog,
     slos: deps.definitions.slos,
     ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
+    ...(deps.capacity ? { capacity: deps.capacity } : {}),
   };
 
   const runOnce = (nowMs?: number): Promise<PassResult> => {
