@@ -18,6 +18,7 @@ import { loadCatalog, loadSlos } from '../scoring/catalog/index.ts';
 import { DEFAULT_SIGNALS } from '../scoring/detection/signals.ts';
 import { createAnomalyWatcher, detectorOptions } from '../scoring/detection/watcher.ts';
 import { writeSimulatorDefinitions } from '../scoring/service/definitions.ts';
+import { createCapacityForecaster } from '../scoring/service/forecast-pass.ts';
 import { runScoringPass } from '../scoring/service/pass.ts';
 import { objectiveTargets } from '../scoring/service/slo-targets.ts';
 import { tempDir } from '../test/harness/index.ts';
@@ -97,11 +98,13 @@ log(
 );
 
 const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.5, tf, warmupMs: 6 * HOUR });
+const capacity = createCapacityForecaster(wh);
 const deps = {
   warehouse: wh,
   logger: silentLogger(),
   catalog,
   slos,
+  capacity: (t: number) => capacity.step(t),
   anomalies: async (t: number) => {
     const r = await watcher.step(t);
     return { findings: r.findings, spendDays: r.spendDays };
@@ -118,7 +121,9 @@ const settings = {
 let t0 = performance.now();
 const first = await runScoringPass(deps, settings, now);
 const firstPassS = (performance.now() - t0) / 1000;
-log(`first (cold) pass: ${firstPassS.toFixed(2)} s, ${first.scores.length} scores, ${first.findings} findings`);
+log(
+  `first (cold) pass: ${firstPassS.toFixed(2)} s, ${first.scores.length} scores, ${first.findings} findings; steps ${JSON.stringify(first.stepsMs)}`,
+);
 await storeSimulated(wh, platform, now, now + MIN, ['metrics']);
 t0 = performance.now();
 const steady = await runScoringPass(deps, settings, now + MIN);

@@ -9,7 +9,7 @@ import { fastMetricRow, metricRow, TABLES } from '../ingest/writer/index.ts';
 import { maxTimestampNow } from '../ingest/writer/metric-rows.ts';
 import { type MetricPoint, recordSchemas, type TelemetryKind, type TelemetryRecordInput } from '../schemas/index.ts';
 
-const CHUNK = 20_000;
+const CHUNK = 100_000;
 let seq = 0;
 
 /** Stores records of one kind as the ingest writer encodes them (the same row functions), in

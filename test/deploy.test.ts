@@ -66,7 +66,7 @@ function envOf(service: Service): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
 
-const AEGIS_ROLES = ['migrate', 'ingest-writer', 'collector', 'simulator'];
+const AEGIS_ROLES = ['migrate', 'ingest-writer', 'collector', 'simulator', 'scorer'];
 
 describe('README.md', () => {
   const readme = read('README.md');
@@ -154,6 +154,7 @@ describe('docker-compose.yml', () => {
     expect(envOf(services.collector!).AEGIS_OTLP_HOST).toBe('0.0.0.0');
     expect(services.collector?.ports).toContain('4318:4318');
     expect(services.simulator?.command).toEqual(['simulate']);
+    expect(services.scorer?.command).toEqual(['run', 'scorer']);
     expect(services['ingest-writer']?.depends_on).toMatchObject({
       clickhouse: { condition: 'service_healthy' },
       migrate: { condition: 'service_completed_successfully' },

@@ -53,6 +53,8 @@ export interface PassResult {
   recommendationsWritten: number;
   published: number;
   skippedSlos: { slo: string; reason: string }[];
+  /** Milliseconds each step took. */
+  stepsMs: Record<string, number>;
 }
 
 /** Days of history the pass looks at for deploys and incidents. */
@@ -67,25 +69,43 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
   const passId = randomUUID();
   const { catalog } = deps;
 
+  // Each step's duration goes into the pass log: where a slow pass spends its time.
+  const stepsMs: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const out = await fn();
+    stepsMs[name] = Math.round(performance.now() - t0);
+    return out;
+  };
   const { targets, skipped } = objectiveTargets(deps.slos, nowMs);
-  const reliability = await reliabilityStep(wh, catalog, targets, {
-    nowMs,
-    passId,
-    minEvents: settings.minEvents,
-    recomputeHours: settings.recomputeHours,
+  const reliability = await timed('reliability', () =>
+    reliabilityStep(wh, catalog, targets, {
+      nowMs,
+      passId,
+      minEvents: settings.minEvents,
+      recomputeHours: settings.recomputeHours,
+    }),
+  );
+  const anomalies = await timed('anomalies', async () =>
+    deps.anomalies ? deps.anomalies(nowMs) : { findings: [], spendDays: new Map() },
+  );
+  const resources = await timed('resources', () =>
+    resourceStep(wh, catalog, {
+      nowMs,
+      lookbackDays: settings.lookbackDays,
+      requiredTags: settings.requiredTags,
+      budgets: settings.budgets,
+      spendDays: anomalies.spendDays,
+    }),
+  );
+  const capacity = await timed('capacity', async () =>
+    deps.capacity ? deps.capacity(nowMs) : { findings: [], hitRate: null, forecast: 0 },
+  );
+  const security = await timed('security', () => securityStep(wh, nowMs));
+  const { changes, operations } = await timed('operations', async () => {
+    const changes = await recentChanges(wh, catalog, nowMs, OPERATIONS_WINDOW_DAYS, settings.deployActions);
+    return { changes, operations: await operationsStep(wh, nowMs, OPERATIONS_WINDOW_DAYS, changes) };
   });
-  const anomalies = deps.anomalies ? await deps.anomalies(nowMs) : { findings: [], spendDays: new Map() };
-  const resources = await resourceStep(wh, catalog, {
-    nowMs,
-    lookbackDays: settings.lookbackDays,
-    requiredTags: settings.requiredTags,
-    budgets: settings.budgets,
-    spendDays: anomalies.spendDays,
-  });
-  const capacity = deps.capacity ? await deps.capacity(nowMs) : { findings: [], hitRate: null, forecast: 0 };
-  const security = await securityStep(wh, nowMs);
-  const changes = await recentChanges(wh, catalog, nowMs, OPERATIONS_WINDOW_DAYS, settings.deployActions);
-  const operations = await operationsStep(wh, nowMs, OPERATIONS_WINDOW_DAYS, changes);
 
   // Roll services up to teams and the platform, weighting each service by its tier.
   const tiers: Record<string, Tier> = Object.fromEntries(catalog.services.map((s) => [s.name, s.tier]));
@@ -191,6 +211,7 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
     ...anomalies.findings,
     ...capacity.findings,
   ];
+  const t0 = performance.now();
   const open = await readOpenInsights(wh);
   const reconciled = reconcile({
     nowMs,
@@ -200,6 +221,7 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
     holds: burnHolds(reliability.burnStates),
   });
   const { published } = await saveAndPublish(wh, deps.bus, reconciled, 'aegis/scorer');
+  stepsMs.insights = Math.round(performance.now() - t0);
   const result: PassResult = {
     passId,
     nowMs,
@@ -212,6 +234,7 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
     recommendationsWritten: reconciled.recommendations.length,
     published,
     skippedSlos: skipped,
+    stepsMs,
   };
   deps.logger.info(
     {
@@ -223,6 +246,7 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
       findings: findings.length,
       insights: reconciled.insights.length,
       published,
+      stepsMs,
     },
     'scoring pass done',
   );

@@ -124,6 +124,23 @@ describe('aegis CLI', () => {
     });
   });
 
+  it('assesses the platform on demand and prints the assessment as JSON', { timeout: 120_000 }, async () => {
+    const dir = tempDir('aegis-cli-assess-');
+    try {
+      const run = await aegis(['assess', '--format', 'json'], { AEGIS_DATA_DIR: dir.path, AEGIS_LOG_LEVEL: 'warn' });
+      expect(run.code, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout);
+      // Nothing is stored yet: every criterion lacks evidence but SLO coverage, so the level is 1.
+      expect(out.maturity).toMatchObject({ level: 1, name: 'reactive' });
+      expect(out.maturity.criteria.length).toBeGreaterThan(10);
+      expect(out.scores.some((s: { dimension: string }) => s.dimension === 'health')).toBe(true);
+      const bad = await aegis(['assess', '--format', 'yaml'], { AEGIS_DATA_DIR: dir.path });
+      expect(bad.code).toBe(2);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('starts every role, reports row counts and stops cleanly on SIGINT', { timeout: 120_000 }, async () => {
     const dir = tempDir('aegis-cli-start-');
     const child = spawn(
@@ -144,6 +161,7 @@ describe('aegis CLI', () => {
       await waitFor(() => stdout.includes('Ctrl-C stops AEGIS cleanly') || child.exitCode !== null, 90_000);
       expect(child.exitCode, stderr).toBeNull();
       expect(stdout).toContain('embedded mode');
+      expect(stdout).toMatch(/scorer {10}every 60 s: 24 services, 48 SLOs/);
       natsPid = Number(/nats-server child pid (\d+)/.exec(stdout)?.[1]);
       expect(natsPid).toBeGreaterThan(0);
       expect(isAlive(natsPid)).toBe(true);
