@@ -130,6 +130,8 @@ export const scoringConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Seconds between scoring passes. @default 60 */
   intervalSec: positiveInt.default(60),
+  /** Seconds between stores of every service and team score; platform scores are stored every pass. @default 900 */
+  storeScoresEverySec: positiveInt.default(900),
   /** Backstage `catalog-info.yaml` files. Unset: the simulated platform's catalog when the simulator
    *  runs, else `./catalog`. */
   catalogDir: z.string().default(''),

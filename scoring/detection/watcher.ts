@@ -41,6 +41,8 @@ export interface AnomalyWatcherOptions {
   signals?: readonly SignalSpec[];
   /** History the detectors learn from on their first step. @default 2 days */
   warmupMs?: number;
+  /** Where the first step starts instead (replaying a stored history from its beginning). */
+  startMs?: number;
   /** tfjs, for the forecaster in the ensemble of the minute signals; without it, statistics only. */
   tf?: TfRuntime | undefined;
   /** Where detector states are kept between runs; without it they live in memory only. */
@@ -111,7 +113,7 @@ export function createAnomalyWatcher(o: AnomalyWatcherOptions) {
       for (const s of signals) {
         const stepMs = signalStepMs(s);
         const to = Math.floor(nowMs / stepMs) * stepMs;
-        const from = state.cursors[s.id] ?? to - (o.warmupMs ?? 2 * 86_400_000);
+        const from = state.cursors[s.id] ?? o.startMs ?? to - (o.warmupMs ?? 2 * 86_400_000);
         if (from >= to) continue;
         const series = await readSignal(o.warehouse, s, from, to);
         pointsBySignal[s.id] = series.length;

@@ -25,6 +25,8 @@ export interface PassSettings {
   requiredTags: string[];
   deployActions: string[];
   budgets: Record<string, number>;
+  /** Store service and team scores too, not only the platform's. @default true */
+  storeAllScores?: boolean;
 }
 
 /** Everything a pass reads and writes through. */
@@ -180,9 +182,11 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
     operations.score,
     health,
   ];
+  // Platform scores go in every pass; per-service and per-team ones (the bulk) when asked.
+  const stored = settings.storeAllScores === false ? allScores.filter((s) => s.scope === 'platform') : allScores;
   await wh.insert(
     'scores',
-    toJsonEachRow([...allScores.map((s) => scoreRow(s, passId)), maturityRow(maturity, passId, nowMs)]),
+    toJsonEachRow([...stored.map((s) => scoreRow(s, passId)), maturityRow(maturity, passId, nowMs)]),
   );
   if (reliability.sloStatusRows.length > 0) await wh.insert('slo_status', toJsonEachRow(reliability.sloStatusRows));
   if (resources.budgetForecasts.length > 0) {

@@ -57,8 +57,16 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
     ...(deps.capacity ? { capacity: deps.capacity } : {}),
   };
 
+  // Service and team scores are stored every `storeScoresEverySec`, not every pass: at a pass a
+  // minute they would be most of the table. Platform scores, SLO status and insights go every pass.
+  let storedAllAt = Number.NEGATIVE_INFINITY;
   const runOnce = (nowMs?: number): Promise<PassResult> => {
-    const run = chain.then(() => runScoringPass(passDeps, settings, nowMs ?? Date.now()));
+    const run = chain.then(() => {
+      const now = nowMs ?? Date.now();
+      const storeAllScores = now - storedAllAt >= config.storeScoresEverySec * 1000;
+      if (storeAllScores) storedAllAt = now;
+      return runScoringPass(passDeps, { ...settings, storeAllScores }, now);
+    });
     chain = run.then(
       (r) => {
         last = r;
