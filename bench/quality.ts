@@ -45,14 +45,20 @@ const PASS_INTERVAL_MS = MIN;
 const log = (text: string) => process.stderr.write(`[bench:quality] ${text}\n`);
 
 const platform = createPlatform({ services: Number(args.services), seed: Number(args.seed) });
-const end = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+// A kept store is reused for the same days, services and seed, with the time range it was seeded for.
+const previous =
+  args.store && existsSync(`${args.store}/seeded.json`)
+    ? JSON.parse(readFileSync(`${args.store}/seeded.json`, 'utf8'))
+    : null;
+const reuse = previous?.days === days && previous?.services === args.services && previous?.seed === args.seed;
+const end: number = reuse ? previous.end : Math.floor(Date.now() / HOUR) * HOUR - HOUR;
 const start = end - days * DAY;
 const dir = args.store ? { path: args.store, remove: () => {} } : tempDir('aegis-bench-quality-');
 const wh = await openEmbeddedWarehouse({ path: `${dir.path}/clickhouse`, database: 'aegis' });
 await migrate(wh);
 const marker = `${dir.path}/seeded.json`;
 const seededAs = JSON.stringify({ days, services: args.services, seed: args.seed, start, end });
-if (existsSync(marker) && readFileSync(marker, 'utf8') === seededAs) {
+if (reuse) {
   log(`reusing the store in ${dir.path}`);
 } else {
   log(`storing ${days} days of the simulated platform (${platform.services.length} services) …`);
@@ -72,7 +78,7 @@ const incidents = platform.groundTruth(scoredFrom, end).filter((i) => i.startMs 
 
 // 1. Anomaly episodes, stepping hour by hour like a scorer that runs all along.
 const tf = args['no-tf'] ? undefined : await loadTf();
-const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.5, tf, startMs: start });
+const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.9, tf, startMs: start });
 const episodes: Episode[] = [];
 let points = 0;
 const t1 = performance.now();
@@ -95,6 +101,7 @@ function watcher_open(r: {
     family: f.kind === 'cost_anomaly' ? 'cost' : 'ops',
     startMs: f.startedMs ?? end,
     lastMs: end,
+    confirmedMs: f.startedMs ?? end,
     maxScore: f.score,
     points: 1,
     signals: [],
@@ -117,6 +124,10 @@ interface Detection {
   service: string;
   startMs: number;
   detectedMs: number;
+  /** What found it: the episode's signals, or `access`. */
+  by: string;
+  score: number;
+  points: number;
 }
 const detections: Detection[] = episodes
   .filter((e) => e.startMs >= scoredFrom)
@@ -125,7 +136,10 @@ const detections: Detection[] = episodes
     subject: e.subject,
     service: e.service,
     startMs: e.startMs,
-    detectedMs: e.startMs + (e.family === 'cost' ? HOUR : MIN) + PASS_INTERVAL_MS,
+    detectedMs: (e.confirmedMs ?? e.startMs) + (e.family === 'cost' ? HOUR : MIN) + PASS_INTERVAL_MS,
+    by: [...e.signals].sort().join('+'),
+    score: e.maxScore,
+    points: e.points,
   }));
 const flagged = new Map<string, number>();
 for (let h = scoredFrom; h < end; h += HOUR) {
@@ -146,6 +160,9 @@ for (let h = scoredFrom; h < end; h += HOUR) {
       service: '',
       startMs: first,
       detectedMs: first + PASS_INTERVAL_MS,
+      by: 'access',
+      score: f.score,
+      points: 1,
     });
   }
 }
@@ -185,6 +202,14 @@ incidents.forEach((inc, i) => {
   byKind.set(inc.kind, k);
 });
 for (const [kind, k] of byKind) log(`  ${kind}: ${k.hit}/${k.n} detected`);
+// What the false positives are made of, to tune against.
+const fpBy = new Map<string, number>();
+for (const d of detections) {
+  if (incidents.some((inc) => matches(d, inc))) continue;
+  const key = `${d.by} score≥${Math.floor(d.score * 10) / 10} points${d.points >= 5 ? '≥5' : d.points}`;
+  fpBy.set(key, (fpBy.get(key) ?? 0) + 1);
+}
+for (const [key, n] of [...fpBy].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  false positives ${key}: ${n}`);
 log(
   `${detections.length} detections (${truePositives} true), ${incidents.length} incidents; ${points.toLocaleString('en-US')} points scored in ${detectSeconds.toFixed(0)} s`,
 );

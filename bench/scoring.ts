@@ -97,7 +97,7 @@ log(
   `${catalog.services.length} services, ${slos.length} SLOs, ${targets.length} objectives; ${seeded.toLocaleString('en-US')} rows seeded`,
 );
 
-const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.5, tf, warmupMs: 6 * HOUR });
+const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.9, tf, warmupMs: 6 * HOUR });
 const capacity = createCapacityForecaster(wh);
 const deps = {
   warehouse: wh,

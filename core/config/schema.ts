@@ -149,8 +149,8 @@ export const scoringConfigSchema = z.strictObject({
   deployActions: z.array(z.string().min(1)).default(['ecr:PutImage']),
   /** Monthly budget per team, USD; overrides the catalog's `aegis.io/monthly-budget-usd`. @default {} */
   budgets: z.record(z.string(), z.number().positive()).default({}),
-  /** Anomaly score (0–1) at or above which a point is anomalous. @default 0.5 */
-  anomalyThreshold: z.number().gt(0).lt(1).default(0.5),
+  /** Anomaly score (0–1) at or above which a point is anomalous. @default 0.9 */
+  anomalyThreshold: z.number().gt(0).lt(1).default(0.9),
 });
 
 /** The whole configuration: `aegis.yaml` overlaid with `AEGIS_*` environment variables. */

@@ -53,7 +53,7 @@ describe('anomaly watcher', () => {
     createAnomalyWatcher({
       warehouse: wh,
       logger: silentLogger(),
-      threshold: 0.5,
+      threshold: 0.9,
       signals: latency,
       statePath: `${dir.path}/watcher.json`,
     });

@@ -137,7 +137,7 @@ describe('scoring service on the real pipeline', () => {
   });
 
   it('watches every signal of the pipeline with online detectors', async () => {
-    const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.5 });
+    const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.9 });
     const r = await watcher.step(NOW);
     // 6 services × 2 days of minutes for the service signals; hourly cost per resource.
     expect(r.pointsBySignal.latency_p99).toBeGreaterThan(6 * 2 * 1400);
