@@ -194,14 +194,21 @@ const precision = detections.length > 0 ? truePositives / detections.length : 0;
 const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
 const delays = incidents.flatMap((inc, i) => (detected[i] ? [Math.max(0, detected[i]!.detectedMs - inc.startMs)] : []));
 const mttdS = delays.length > 0 ? delays.reduce((a, b) => a + b, 0) / delays.length / 1000 : null;
-const byKind = new Map<string, { n: number; hit: number }>();
+const byKind = new Map<string, { n: number; hit: number; delayMs: number }>();
 incidents.forEach((inc, i) => {
-  const k = byKind.get(inc.kind) ?? { n: 0, hit: 0 };
+  const k = byKind.get(inc.kind) ?? { n: 0, hit: 0, delayMs: 0 };
   k.n++;
-  if (detected[i]) k.hit++;
+  const d = detected[i];
+  if (d) {
+    k.hit++;
+    k.delayMs += Math.max(0, d.detectedMs - inc.startMs);
+  }
   byKind.set(inc.kind, k);
 });
-for (const [kind, k] of byKind) log(`  ${kind}: ${k.hit}/${k.n} detected`);
+for (const [kind, k] of byKind)
+  log(
+    `  ${kind}: ${k.hit}/${k.n} detected, mean time to detect ${k.hit ? Math.round(k.delayMs / k.hit / 1000) : '-'} s`,
+  );
 // What the false positives are made of, to tune against.
 const fpBy = new Map<string, number>();
 for (const d of detections) {

@@ -116,6 +116,7 @@ const settings = {
   minEvents: 100,
   requiredTags: ['team', 'service', 'env'],
   deployActions: ['ecr:PutImage'],
+  unusedAccessDays: 7,
   budgets: {},
 };
 let t0 = performance.now();

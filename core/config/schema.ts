@@ -147,6 +147,8 @@ export const scoringConfigSchema = z.strictObject({
   requiredTags: z.array(z.string().min(1)).default(['team', 'service', 'env']),
   /** Access-log actions that count as a deploy (change) of the service named by the resource. @default [ecr:PutImage] */
   deployActions: z.array(z.string().min(1)).default(['ecr:PutImage']),
+  /** Days after which a privileged action a principal no longer exercises counts as unused. @default 7 */
+  unusedAccessDays: z.number().int().min(1).max(80).default(7),
   /** Monthly budget per team, USD; overrides the catalog's `aegis.io/monthly-budget-usd`. @default {} */
   budgets: z.record(z.string(), z.number().positive()).default({}),
   /** Anomaly score (0–1) at or above which a point is anomalous. @default 0.9 */

@@ -128,3 +128,55 @@ export async function readChanges(
   );
   return rows.map((r) => ({ atMs: Number(r.at), principal: r.principal, action: r.action, resource: r.resource }));
 }
+
+/** Privileged actions a principal exercised in the history but not in the last `unusedDays`: the
+ *  access logs' view of granted-but-unused privileges (the IAM grants themselves are not ingested). */
+export interface UnusedAccess {
+  principal: string;
+  /** Distinct privileged actions exercised over the whole history. */
+  exercised: number;
+  unusedActions: string[];
+  lastUsedMs: number;
+}
+
+/** Privileged actions per principal and those unused lately (sessions folded into their role;
+ *  root left to the root-use finding). Undefined when the history does not reach back past `unusedDays`: with
+ *  nothing older, "not used lately" means nothing. */
+export async function readUnusedAccess(
+  wh: Warehouse,
+  nowMs: number,
+  unusedDays: number,
+  historyDays = 90,
+): Promise<{ principals: UnusedAccess[]; fromMs: number } | undefined> {
+  const recentFromMs = nowMs - unusedDays * 86_400_000;
+  const fromMs = nowMs - historyDays * 86_400_000;
+  const [earliest] = await wh.query<{ first: number | null }>(
+    "SELECT toUnixTimestamp(min(bucket)) * 1000 AS first FROM access_1h WHERE bucket >= {from:DateTime('UTC')}",
+    { from: Math.floor(fromMs / 1000) },
+  );
+  if (earliest?.first == null || Number(earliest.first) > recentFromMs - 86_400_000) return undefined;
+  const rows = await wh.query<{ role: string; exercised: number; unused: string[]; last: number }>(
+    `SELECT role, uniqExact(action) AS exercised,
+       arraySort(groupUniqArrayIf(action, last_used < {recent:DateTime('UTC')})) AS unused,
+       toUnixTimestamp(max(last_used)) * 1000 AS last
+     FROM (
+       SELECT replaceRegexpOne(principal, '^(arn:aws:sts::[0-9]+:assumed-role/[^/]+)/.*$', '\\1') AS role,
+         action, max(bucket) AS last_used
+       FROM access_1h
+       WHERE bucket >= {from:DateTime('UTC')} AND result = 'success' AND privileged > 0 AND principal_type != 'Root'
+       GROUP BY role, action
+     )
+     GROUP BY role
+     ORDER BY role`,
+    { from: Math.floor(fromMs / 1000), recent: Math.floor(recentFromMs / 1000) },
+  );
+  return {
+    fromMs: Math.max(fromMs, Number(earliest.first)),
+    principals: rows.map((r) => ({
+      principal: r.role,
+      exercised: Number(r.exercised),
+      unusedActions: r.unused,
+      lastUsedMs: Number(r.last),
+    })),
+  };
+}

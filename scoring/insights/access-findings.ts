@@ -1,4 +1,4 @@
-import type { AccessSummary } from '../inputs/access.ts';
+import type { AccessSummary, UnusedAccess } from '../inputs/access.ts';
 import type { Evidence } from '../types.ts';
 import type { Finding } from './types.ts';
 
@@ -124,4 +124,50 @@ export function accessFindings(s: AccessSummary, options: AccessFindingOptions =
     });
   }
   return out;
+}
+
+/** An `unused_access` insight per principal holding privileged actions it has not used in
+ *  `unusedDays`, with a recommendation to revoke them. */
+export function unusedAccessFindings(
+  unused: readonly UnusedAccess[],
+  window: { fromMs: number; toMs: number; unusedDays: number },
+): Finding[] {
+  return unused
+    .filter((u) => u.unusedActions.length > 0)
+    .map((u) => {
+      const evidence: Evidence[] = [
+        {
+          kind: 'unused-privileges',
+          subject: u.principal,
+          description: `${u.unusedActions.length} of ${u.exercised} privileged actions unused in ${window.unusedDays} days: ${u.unusedActions.slice(0, 10).join(', ')}${u.unusedActions.length > 10 ? ', …' : ''}`,
+          value: u.unusedActions.length,
+          threshold: 0,
+          source: { table: 'access_1h', filter: { principal: u.principal }, fromMs: window.fromMs, toMs: window.toMs },
+        },
+      ];
+      return {
+        kind: 'unused_access',
+        subject: u.principal,
+        service: '',
+        team: '',
+        severity: 'info',
+        title: `${u.principal.split(/[/:]/).pop()} holds ${u.unusedActions.length} privileged actions it does not use`,
+        summary: evidence[0]!.description,
+        score: Math.min(1, u.unusedActions.length / Math.max(1, u.exercised)),
+        evidence,
+        recommendations: [
+          {
+            type: 'revoke_access',
+            subject: u.principal,
+            title: `Revoke ${u.unusedActions.length} unused privileged actions from ${u.principal.split(/[/:]/).pop()}`,
+            rationale: `not exercised in ${window.unusedDays} days; least privilege shrinks what a stolen credential can do`,
+            impactUsdMonth: 0,
+            impactRisk: `removes ${u.unusedActions.length} privileged actions from the blast radius of this credential`,
+            confidence: 0.7,
+            finops: false,
+            evidence,
+          },
+        ],
+      };
+    });
 }

@@ -11,6 +11,7 @@ export const insightKinds = [
   'shadow_resource',
   'untagged_resource',
   'risky_access',
+  'unused_access',
   'saturation_forecast',
 ] as const;
 /** One of {@link insightKinds}. */

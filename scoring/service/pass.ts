@@ -25,6 +25,8 @@ export interface PassSettings {
   requiredTags: string[];
   deployActions: string[];
   budgets: Record<string, number>;
+  /** Days after which an unexercised privileged action counts as unused. */
+  unusedAccessDays: number;
   /** Store service and team scores too, not only the platform's. @default true */
   storeAllScores?: boolean;
 }
@@ -103,7 +105,7 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
   const capacity = await timed('capacity', async () =>
     deps.capacity ? deps.capacity(nowMs) : { findings: [], hitRate: null, forecast: 0 },
   );
-  const security = await timed('security', () => securityStep(wh, nowMs));
+  const security = await timed('security', () => securityStep(wh, nowMs, settings.unusedAccessDays));
   const { changes, operations } = await timed('operations', async () => {
     const changes = await recentChanges(wh, catalog, nowMs, OPERATIONS_WINDOW_DAYS, settings.deployActions);
     return { changes, operations: await operationsStep(wh, nowMs, OPERATIONS_WINDOW_DAYS, changes) };

@@ -1,7 +1,7 @@
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import type { Catalog } from '../catalog/index.ts';
-import { type ChangeEvent, readAccessSummary, readChanges } from '../inputs/access.ts';
-import { accessFindings } from '../insights/access-findings.ts';
+import { type ChangeEvent, readAccessSummary, readChanges, readUnusedAccess } from '../inputs/access.ts';
+import { accessFindings, unusedAccessFindings } from '../insights/access-findings.ts';
 import type { ServiceChange } from '../insights/slo-findings.ts';
 import type { Finding } from '../insights/types.ts';
 import { type IncidentTimes, scoreOperations, scoreSecurity } from '../scorers/index.ts';
@@ -10,11 +10,16 @@ import type { Score } from '../types.ts';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** Security of the platform's accounts over the last day against the week before, and the risky
- *  access findings. */
-export async function securityStep(wh: Warehouse, nowMs: number): Promise<{ score: Score; findings: Finding[] }> {
+/** Security of the platform's accounts over the last day against the week before, privileged
+ *  actions unused for `unusedDays`, and the risky and unused access findings. */
+export async function securityStep(
+  wh: Warehouse,
+  nowMs: number,
+  unusedDays: number,
+): Promise<{ score: Score; findings: Finding[] }> {
   const window = { baselineFromMs: nowMs - 8 * DAY_MS, recentFromMs: nowMs - DAY_MS, toMs: nowMs };
   const s = await readAccessSummary(wh, window);
+  const unused = await readUnusedAccess(wh, nowMs, unusedDays);
   const score = scoreSecurity(
     {
       subject: 'platform',
@@ -28,10 +33,23 @@ export async function securityStep(wh: Warehouse, nowMs: number): Promise<{ scor
       deniedNow: s.denied,
       deniedBaseline: s.baselineEvents > 0 ? s.baselineDenied / s.baselineEvents : null,
       newPrincipals: s.newPrincipals,
+      ...(unused
+        ? {
+            grants: unused.principals.map((u) => ({
+              principal: u.principal,
+              grantedCount: u.exercised,
+              unusedActions: u.unusedActions,
+            })),
+            unusedAfterDays: unusedDays,
+          }
+        : {}),
     },
     { nowMs },
   );
-  return { score, findings: accessFindings(s) };
+  const findings = accessFindings(s);
+  if (unused)
+    findings.push(...unusedAccessFindings(unused.principals, { fromMs: unused.fromMs, toMs: nowMs, unusedDays }));
+  return { score, findings };
 }
 
 /** The catalogued service a deploy touched: the last path segment of its resource

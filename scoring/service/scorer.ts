@@ -45,6 +45,7 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
     minEvents: config.minEvents,
     requiredTags: config.requiredTags,
     deployActions: config.deployActions,
+    unusedAccessDays: config.unusedAccessDays,
     budgets: { ...budgetsOf(deps.definitions), ...config.budgets },
   };
   const passDeps: PassDeps = {

@@ -23,6 +23,7 @@ const SETTINGS = {
   minEvents: 100,
   requiredTags: ['team', 'service', 'env'],
   deployActions: ['ecr:PutImage'],
+  unusedAccessDays: 1,
   budgets: {},
 };
 
@@ -124,6 +125,22 @@ describe('scoring service on the real pipeline', () => {
     );
     expect(recs.map((r) => r.subject)).toEqual(expect.arrayContaining(idle));
     for (const r of recs) expect(r.impact).toBeGreaterThan(0);
+  });
+
+  it('finds privileged actions left unused and recommends revoking them', async () => {
+    const recs = await wh.query<{ subject: string }>(
+      "SELECT DISTINCT subject FROM recommendations FINAL WHERE type = 'revoke_access' ORDER BY subject",
+    );
+    // The same question asked of the raw events: privileged actions last used over a day ago.
+    const expected = await wh.query<{ principal: string }>(
+      `SELECT DISTINCT principal FROM (
+         SELECT principal, action, max(ts) AS last FROM access
+         WHERE result = 'success' AND privileged AND NOT root GROUP BY principal, action)
+       WHERE last < {cut:DateTime64(3, 'UTC')} ORDER BY principal`,
+      { cut: Math.floor((NOW - 86_400_000) / 3_600_000) * 3_600_000 },
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(recs.map((r) => r.subject)).toEqual(expected.map((r) => r.principal));
   });
 
   it('publishes insights and recommendations as CloudEvents on the EVENTS stream', async () => {
