@@ -10,6 +10,7 @@
 
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { scoringConfigSchema } from '../core/config/index.ts';
 import { silentLogger } from '../core/logger.ts';
 import { migrate, openEmbeddedWarehouse } from '../core/warehouse/index.ts';
 import { createPlatform } from '../ingest/simulator/index.ts';
@@ -20,6 +21,7 @@ import { createAnomalyWatcher, detectorOptions } from '../scoring/detection/watc
 import { writeSimulatorDefinitions } from '../scoring/service/definitions.ts';
 import { createCapacityForecaster } from '../scoring/service/forecast-pass.ts';
 import { runScoringPass } from '../scoring/service/pass.ts';
+import { passSettings } from '../scoring/service/scorer.ts';
 import { objectiveTargets } from '../scoring/service/slo-targets.ts';
 import { tempDir } from '../test/harness/index.ts';
 import { storeSimulated } from './store-direct.ts';
@@ -110,15 +112,7 @@ const deps = {
     return { findings: r.findings, spendDays: r.spendDays };
   },
 };
-const settings = {
-  lookbackDays: 7,
-  recomputeHours: 3,
-  minEvents: 100,
-  requiredTags: ['team', 'service', 'env'],
-  deployActions: ['ecr:PutImage'],
-  unusedAccessDays: 7,
-  budgets: {},
-};
+const settings = passSettings(scoringConfigSchema.parse({}));
 let t0 = performance.now();
 const first = await runScoringPass(deps, settings, now);
 const firstPassS = (performance.now() - t0) / 1000;

@@ -1,22 +1,14 @@
 import type { Warehouse } from '../../core/warehouse/index.ts';
+import type { CostResource } from '../scorers/index.ts';
 
-/** One resource as the inventory saw it over a lookback: latest facts and utilisation statistics. */
-export interface InventoryResource {
-  id: string;
-  type: string;
+/** One resource as the inventory saw it over a lookback: the cost scorer's view of it (capacity,
+ *  price, utilisation) plus ownership, tags and how many snapshots back it up. */
+export interface InventoryResource extends CostResource {
   service: string;
   owner: string;
   env: string;
   state: string;
   tags: Record<string, string>;
-  provisionedVcpu: number | null;
-  provisionedMemoryGib: number | null;
-  hourlyCost: number;
-  /** Utilisation over the lookback, 0–1; null when the resource reports none (storage). */
-  cpuAvg: number | null;
-  memAvg: number | null;
-  cpuP95: number | null;
-  memP95: number | null;
   /** Snapshots seen over the lookback. */
   samples: number;
 }

@@ -4,7 +4,7 @@ import { type Component, type ComponentState, sleep } from '../../core/lifecycle
 import type { Logger } from '../../core/logger.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import type { Definitions } from './definitions.ts';
-import { type PassDeps, type PassResult, runScoringPass } from './pass.ts';
+import { type PassDeps, type PassResult, type PassSettings, runScoringPass } from './pass.ts';
 
 /** The scorer role: a scoring pass every `intervalSec`, and on demand. */
 export interface Scorer extends Component {
@@ -39,15 +39,7 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
   let loop: Promise<void> | undefined;
   const abort = new AbortController();
   const logger = deps.logger;
-  const settings = {
-    lookbackDays: config.lookbackDays,
-    recomputeHours: config.recomputeHours,
-    minEvents: config.minEvents,
-    requiredTags: config.requiredTags,
-    deployActions: config.deployActions,
-    unusedAccessDays: config.unusedAccessDays,
-    budgets: { ...budgetsOf(deps.definitions), ...config.budgets },
-  };
+  const settings = passSettings(config, budgetsOf(deps.definitions));
   const passDeps: PassDeps = {
     warehouse: deps.warehouse,
     bus: deps.bus,
@@ -114,6 +106,19 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
       await deps.onStop?.().catch((err: unknown) => logger.error({ err }, 'scorer stop hook failed'));
       state = 'stopped';
     },
+  };
+}
+
+/** A pass's settings from the scoring configuration; configured budgets override the catalog's. */
+export function passSettings(config: ScoringConfig, catalogBudgets: Record<string, number> = {}): PassSettings {
+  return {
+    lookbackDays: config.lookbackDays,
+    recomputeHours: config.recomputeHours,
+    minEvents: config.minEvents,
+    requiredTags: config.requiredTags,
+    deployActions: config.deployActions,
+    unusedAccessDays: config.unusedAccessDays,
+    budgets: { ...catalogBudgets, ...config.budgets },
   };
 }
 

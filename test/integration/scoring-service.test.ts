@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoringConfigSchema } from '../../core/config/index.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import { createSimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
@@ -10,6 +11,7 @@ import { loadCatalog, loadSlos } from '../../scoring/catalog/index.ts';
 import { createAnomalyWatcher } from '../../scoring/detection/watcher.ts';
 import { writeSimulatorDefinitions } from '../../scoring/service/definitions.ts';
 import { type PassResult, runScoringPass } from '../../scoring/service/pass.ts';
+import { passSettings } from '../../scoring/service/scorer.ts';
 import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
 import { waitFor } from '../harness/telemetry.ts';
 
@@ -17,15 +19,7 @@ const HOUR = 3_600_000;
 // The current hour, so the raw tables' TTL keeps everything the simulator backfills.
 const NOW = Math.floor(Date.now() / HOUR) * HOUR;
 const PLATFORM = { seed: 5, services: 6, teams: 3 };
-const SETTINGS = {
-  lookbackDays: 7,
-  recomputeHours: 3,
-  minEvents: 100,
-  requiredTags: ['team', 'service', 'env'],
-  deployActions: ['ecr:PutImage'],
-  unusedAccessDays: 1,
-  budgets: {},
-};
+const SETTINGS = passSettings(scoringConfigSchema.parse({ unusedAccessDays: 1 }));
 
 describe('scoring service on the real pipeline', () => {
   let nats: Awaited<ReturnType<typeof startTestNats>>;
