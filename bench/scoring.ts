@@ -124,7 +124,7 @@ t0 = performance.now();
 const steady = await runScoringPass(deps, settings, now + MIN);
 const fullPassS = (performance.now() - t0) / 1000;
 log(
-  `scheduled pass one minute later: ${fullPassS.toFixed(2)} s, ${steady.scores.length} scores, health ${steady.health.value?.toFixed(1)}, maturity ${steady.maturity.level}`,
+  `scheduled pass one minute later: ${fullPassS.toFixed(2)} s, ${steady.scores.length} scores, health ${steady.health.value?.toFixed(1)}, maturity ${steady.maturity.level}; steps ${JSON.stringify(steady.stepsMs)}`,
 );
 
 await wh.close();

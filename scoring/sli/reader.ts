@@ -78,12 +78,21 @@ export async function refreshHourlySli(wh: Warehouse, targets: readonly SliTarge
   const currentHour = Math.floor(options.nowMs / HOUR_MS) * HOUR_MS;
   const recompute = (options.recomputeHours ?? 3) * HOUR_MS;
   const covered = new Map<string, number>();
+  // SLOs whose last closed hour was computed after it closed: nothing new to recompute before the
+  // next hour closes (late data is caught then, within `recomputeHours`).
+  const fresh = new Set<string>();
+  const lastClosed = currentHour - HOUR_MS;
   if (targets.length > 0) {
-    const rows = await wh.query<{ slo: string; first: number }>(
-      'SELECT slo, toUnixTimestamp(min(hour)) * 1000 AS first FROM slo_sli_1h WHERE slo IN {slos:Array(String)} GROUP BY slo',
-      { slos: targets.map((t) => t.slo) },
+    const rows = await wh.query<{ slo: string; first: number; last_computed: number }>(
+      `SELECT slo, toUnixTimestamp(min(hour)) * 1000 AS first,
+         toUnixTimestamp64Milli(maxIf(computed_at, hour = {lastClosed:DateTime('UTC')})) AS last_computed
+       FROM slo_sli_1h WHERE slo IN {slos:Array(String)} GROUP BY slo`,
+      { slos: targets.map((t) => t.slo), lastClosed: lastClosed / 1000 },
     );
-    for (const r of rows) covered.set(r.slo, r.first);
+    for (const r of rows) {
+      covered.set(r.slo, Number(r.first));
+      if (Number(r.last_computed) >= currentHour) fresh.add(r.slo);
+    }
   }
   let written = 0;
   for (const group of byShape(targets)) {
@@ -91,9 +100,10 @@ export async function refreshHourlySli(wh: Warehouse, targets: readonly SliTarge
       // The 3-day burn window needs its hours even when the SLO's own window is shorter.
       const windowStart = Math.floor(Math.min(t.windowStartMs, currentHour - LONGEST_DAYS_MS) / HOUR_MS) * HOUR_MS;
       const first = covered.get(t.slo);
-      return first !== undefined && first <= windowStart ? currentHour - recompute : windowStart;
+      if (first === undefined || first > windowStart) return windowStart;
+      return fresh.has(t.slo) ? currentHour : currentHour - recompute;
     });
-    const fromMs = Math.max(0, Math.min(...starts, currentHour - recompute));
+    const fromMs = Math.max(0, Math.min(...starts));
     if (fromMs >= currentHour) continue;
     const rows = await wh.query<Row>(sliQuery(group[0]!.sli, { by: 'hour' }), groupParams(group, fromMs, currentHour));
     const found = new Map<string, SliCounts>();

@@ -104,6 +104,33 @@ describe('SLI reader', () => {
     expect(w['1d']).toEqual({ total: 510, good: 500 });
   });
 
+  it('recomputes recent hours once the next hour closes, so late data is counted', async () => {
+    // A late point lands in the last closed hour after it was computed: a minute whose p99 breaks the bound.
+    const late = CURRENT_HOUR - 30 * MIN + 30_000;
+    await wh.insert(
+      'metrics',
+      toJsonEachRow([
+        {
+          ts: late,
+          service: 'checkout',
+          name: 'latency',
+          kind: 'gauge',
+          value: 3,
+          labels: { quantile: '0.99' },
+          unit: 's',
+          source: 'test',
+          _seq: 2,
+        },
+      ]),
+    );
+    await refreshHourlySli(wh, [latency], { nowMs: NOW + 10 * MIN });
+    const before = (await readSliWindows(wh, [latency], { nowMs: NOW })).get('checkout-latency')!;
+    expect(before['1d']).toEqual({ total: 510, good: 500 });
+    await refreshHourlySli(wh, [latency], { nowMs: NOW + HOUR });
+    const after = (await readSliWindows(wh, [latency], { nowMs: NOW })).get('checkout-latency')!;
+    expect(after['1d']).toEqual({ total: 510, good: 499 });
+  });
+
   it('gives zero counts to an SLO whose service sent nothing', async () => {
     const silent = { ...availability, slo: 'quiet-availability', service: 'quiet' };
     await refreshHourlySli(wh, [silent], { nowMs: NOW });
