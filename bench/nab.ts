@@ -1,4 +1,4 @@
-// npm run bench:nab [-- --data DIR --labels FILE --no-tf --files a,b] — runs the anomaly ensemble over
+// npm run bench:nab [-- --data DIR --labels FILE --no-tf --files a,b --exclude c,d] — runs the anomaly ensemble over
 // a directory of NAB-format CSVs (`timestamp,value`, sub-directories allowed, names as in the labels
 // file) and scores it with NAB's standard profile (see models/anomaly/nab-scorer.ts). Progress goes to
 // stderr; the last stdout line is the JSON result. The data is not in the repository (NAB is AGPL):
@@ -16,6 +16,8 @@ const { values: args } = parseArgs({
     labels: { type: 'string', default: '.scratch/nab/labels/combined_windows.json' },
     // Comma-separated substrings: only files whose name contains one of them.
     files: { type: 'string' },
+    // Comma-separated substrings: skip files whose name contains one of them (e.g. truncated copies).
+    exclude: { type: 'string' },
     'no-tf': { type: 'boolean', default: false },
     // Detector options as JSON, e.g. '{"cooldownPoints":300}'.
     options: { type: 'string', default: '{}' },
@@ -25,9 +27,12 @@ const log = (text: string) => process.stderr.write(`[bench:nab] ${text}\n`);
 
 const labels = JSON.parse(readFileSync(args.labels!, 'utf8')) as Record<string, [string, string][]>;
 const filters = args.files?.split(',').filter(Boolean);
+const excludes = args.exclude?.split(',').filter(Boolean) ?? [];
 const names = listCsv(args.data!)
   .map((p) => relative(args.data!, p))
-  .filter((n) => n in labels && (!filters || filters.some((f) => n.includes(f))))
+  .filter(
+    (n) => n in labels && (!filters || filters.some((f) => n.includes(f))) && !excludes.some((e) => n.includes(e)),
+  )
   .sort();
 if (names.length === 0) {
   log(`no labelled CSV under ${args.data} (labels ${args.labels})`);

@@ -29,6 +29,11 @@ export const anomalyDetectorOptionsSchema = z.object({
   windowPoints: z.int().min(16).max(100_000).default(256),
   /** Past days of the seasonal (time-of-day) baseline. @default 3 */
   seasonDays: z.int().min(1).max(14).default(3),
+  /** A surprise no bigger than a value seen on one of the past `seasonDays` days within this many ms of the
+   *  same time of day is a recurring event (a nightly job, a rush hour) and is capped at z 3. 0 disables it,
+   *  the default: the platform's watcher lost recall with it on its quality benchmark (0.96 to 0.89), while
+   *  whole-file scoring (`scoreSeries`, 15 minutes) gains on NAB. @default 0 */
+  recurrenceJitterMs: z.int().min(0).max(3_600_000).default(0),
   /** CUSUM allowance per point, z units. @default 1 */
   cusumDriftZ: z.number().min(0).default(1),
   /** CUSUM accumulation that confirms a level shift, z units. @default 12 */

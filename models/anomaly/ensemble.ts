@@ -26,7 +26,7 @@ export interface AnomalyDetectorState {
 
 /** The online ensemble detector of one series. */
 export interface AnomalyDetector extends PointDetector<AnomalyDetectorState> {
-  /** `ensemble-1` or `ensemble-1+tf` when the TensorFlow.js forecaster takes part. */
+  /** `ensemble-1` or `ensemble-1+tf-forecaster-1` when the TensorFlow.js forecaster takes part. */
   readonly version: string;
   /** Points seen so far. */
   readonly count: number;
@@ -141,7 +141,11 @@ class Ensemble implements AnomalyDetector {
 
 function parts(cfg: AnomalyDetectorConfig) {
   return {
-    seasonal: { windowPoints: cfg.windowPoints, seasonDays: cfg.seasonDays },
+    seasonal: {
+      windowPoints: cfg.windowPoints,
+      seasonDays: cfg.seasonDays,
+      recurrenceJitterMs: cfg.recurrenceJitterMs,
+    },
     cusum: { driftZ: cfg.cusumDriftZ, thresholdZ: cfg.cusumThresholdZ },
   };
 }

@@ -27,6 +27,12 @@ export interface ScoreSeriesResult {
 
 const DEFAULT_COOLDOWN_FRACTION = 0.02;
 const MIN_COOLDOWN_POINTS = 10;
+/** A whole file usually spans weeks: a week of time-of-day history makes the seasonal median robust to
+ *  one odd day and lets the recurrence check see a job that skips a day or two. */
+const DEFAULT_SEASON_DAYS = 7;
+/** Daily jobs drift by a few minutes; a surprise no bigger than one seen within 15 minutes of this time of
+ *  day on a recent day is not news (on NAB it removes most repeated false alarms of batch-job series). */
+const DEFAULT_RECURRENCE_JITTER_MS = 900_000;
 
 /** NAB's probation: 15 % of the file, at most 750 points. The length of a file is known before its
  *  values are read, so using it is no look-ahead. */
@@ -45,6 +51,8 @@ export async function scoreSeries(
   const detector = createAnomalyDetector(
     {
       probationPoints: probationPointsFor(points.length),
+      seasonDays: DEFAULT_SEASON_DAYS,
+      recurrenceJitterMs: DEFAULT_RECURRENCE_JITTER_MS,
       cooldownPoints: Math.max(MIN_COOLDOWN_POINTS, Math.round(cooldownFraction * points.length)),
       ...detectorOptions,
     },

@@ -9,6 +9,10 @@ export interface SeasonalMadOptions {
   seasonDays?: number;
   /** A predictor takes part in the consensus when its residual scale is within this factor of the best. @default 1.3 */
   eligibleScaleRatio?: number;
+  /** A surprise is explained as recurring when one of the past `seasonDays` days had a value at least as
+   *  extreme within this many ms of the same time of day (daily batch jobs, backups, rush hours); 0 disables,
+   *  at most an hour. @default 0 */
+  recurrenceJitterMs?: number;
 }
 
 /** Serialised state of a `SeasonalMadDetector`. */
@@ -34,15 +38,22 @@ export interface SeasonalMadState {
 const VERSION = 'seasonal-mad-1';
 const STEP_SAMPLES = 16;
 const RECENT = 32;
+/** Below this z a point is unremarkable anyway, so only surprises pay for the recurrence check; a
+ *  recurring surprise is capped here. */
+const RECURRENCE_MIN_Z = 3;
 
 /** Three cheap predictors of the next value (the recent median, the same time on past days, the last
  *  value), each with a robust residual scale. The surprise of a point is the smallest robust z among the
  *  predictors that are about as good as the best: a point is anomalous only when every credible
- *  explanation fails, which keeps daily peaks and noisy random walks quiet. O(window) per point. */
+ *  explanation fails, which keeps daily peaks and noisy random walks quiet. With `recurrenceJitterMs`, a
+ *  surprise that already happened at about this time of day on a recent day is capped too: it is a
+ *  recurring event, not news.
+ *  O(window) per point. */
 export class SeasonalMadDetector implements PointDetector<SeasonalMadState> {
   readonly name = 'seasonal-mad';
   readonly version = VERSION;
-  /** Signed robust z of the last point against the best baseline (level or seasonal). */
+  /** Signed robust z of the last point against the best baseline (level or seasonal), capped like the
+   *  surprise when the point recurred. */
   lastSignedZ = 0;
   /** Consensus surprise of the last point (>= 0). */
   lastZ = 0;
@@ -71,6 +82,7 @@ export class SeasonalMadDetector implements PointDetector<SeasonalMadState> {
       windowPoints: options.windowPoints ?? 256,
       seasonDays: options.seasonDays ?? 3,
       eligibleScaleRatio: options.eligibleScaleRatio ?? 1.3,
+      recurrenceJitterMs: Math.min(options.recurrenceJitterMs ?? 0, 3_600_000),
     };
     const w = this.o.windowPoints;
     this.level = new SortedWindow(w);
@@ -161,6 +173,16 @@ export class SeasonalMadDetector implements PointDetector<SeasonalMadState> {
     if (s1 <= limit) z = Math.min(z, Math.abs(z1));
     if (s2 <= limit) z = Math.min(z, Math.abs(z2));
     if (!Number.isFinite(z)) z = 0;
+    // Capping the signed z too keeps a recurring event out of the CUSUM downstream.
+    if (
+      this.o.recurrenceJitterMs > 0 &&
+      Math.max(z, Math.abs(bestSigned)) > RECURRENCE_MIN_Z &&
+      this.level.size >= 8 &&
+      this.recurred(tsMs, value, value >= this.level.quantile(0.5))
+    ) {
+      z = Math.min(z, RECURRENCE_MIN_Z);
+      bestSigned = Math.max(-RECURRENCE_MIN_Z, Math.min(RECURRENCE_MIN_Z, bestSigned));
+    }
 
     // Learn after scoring: the current point never explains itself.
     this.level.push(value);
@@ -254,6 +276,27 @@ export class SeasonalMadDetector implements PointDetector<SeasonalMadState> {
     if (n < 3) return Number.NaN;
     const g = this.gathered.subarray(0, n).sort();
     return n % 2 ? g[n >> 1]! : (g[(n >> 1) - 1]! + g[n >> 1]!) / 2;
+  }
+
+  // True when a past day within seasonDays holds a value at least as extreme (in the direction `up`) within
+  // recurrenceJitterMs of this time of day. Jobs drift by a few minutes from day to day, hence the jitter;
+  // slots keep the last value each, so at a step finer than 5 minutes a short spike may be forgotten.
+  private recurred(tsMs: number, value: number, up: boolean): boolean {
+    if (this.slots === 0) return false;
+    const { slot, day } = this.slotOf(tsMs);
+    const D = this.o.seasonDays;
+    const w = Math.round((this.o.recurrenceJitterMs * this.slots) / DAY_MS);
+    for (let ds = -w; ds <= w; ds++) {
+      // A neighbour slot past midnight belongs to the day before (or after): its past days shift with it.
+      const shift = slot + ds < 0 ? -1 : slot + ds >= this.slots ? 1 : 0;
+      const s = (slot + ds + this.slots) % this.slots;
+      for (let k = 0; k < D; k++) {
+        const d = this.slotDays[s * D + k]!;
+        const v = this.slotValues[s * D + k]!;
+        if (d < day + shift && d >= day + shift - D && (up ? v >= value : v <= value)) return true;
+      }
+    }
+    return false;
   }
 
   private remember(tsMs: number, value: number): void {
