@@ -8,6 +8,7 @@
 //     the scheduled pass one minute later is the steady cost, the one `full_pass_s` reports.
 // Progress goes to stderr.
 
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { scoringConfigSchema } from '../core/config/index.ts';
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     services: { type: 'string', default: '1000' },
     days: { type: 'string', default: '30' },
     points: { type: 'string', default: '200000' },
+    // Keep the seeded store in DIR (for profiling a pass with other tools); it is not reused.
+    store: { type: 'string' },
   },
 });
 const services = Number(args.services);
@@ -60,7 +63,7 @@ const perCoreStatistical = throughput(false);
 log(`anomaly scoring: ${perCore} points/s with the tfjs forecaster, ${perCoreStatistical} without (one core)`);
 
 // 2. A full pass.
-const dir = tempDir('aegis-bench-scoring-');
+const dir = args.store ? { path: args.store, remove: () => {} } : tempDir('aegis-bench-scoring-');
 const wh = await openEmbeddedWarehouse({ path: `${dir.path}/clickhouse`, database: 'aegis' });
 await migrate(wh);
 const platformConfig = { services, teams: Math.max(1, Math.round(services / 10)), seed: 42 };
@@ -129,6 +132,7 @@ log(
 
 await wh.close();
 dir.remove();
+if (args.store) writeFileSync(`${args.store}/bench.json`, JSON.stringify({ now, services, days, platformConfig }));
 console.log(
   JSON.stringify({
     bench: 'scoring',

@@ -60,14 +60,15 @@ function byShape(targets: readonly SliTarget[]): SliTarget[][] {
 /** Parameters common to a shape group: its services, and per-service thresholds. */
 function groupParams(group: SliTarget[], fromMs: number, toMs: number): Record<string, unknown> {
   const first = group[0] as SliTarget;
-  const thr: Record<string, number> = {};
-  for (const t of group) if (t.sli.kind === 'threshold') thr[t.service] = t.sli.value;
+  const thresholds = group.flatMap((t) => (t.sli.kind === 'threshold' ? [[t.service, t.sli.value] as const] : []));
   return {
     ...shapeParams(first.sli),
     services: group.map((t) => t.service),
     from: Math.floor(fromMs / 1000),
     to: Math.floor(toMs / 1000),
-    ...(first.sli.kind === 'threshold' ? { thr } : {}),
+    ...(first.sli.kind === 'threshold'
+      ? { thrServices: thresholds.map(([svc]) => svc), thrValues: thresholds.map(([, v]) => v) }
+      : {}),
   };
 }
 
@@ -159,16 +160,15 @@ export async function readSliWindows(
     }
   }
   // Closed hours of the windows of days.
-  const sloStart: Record<string, number> = {};
-  for (const t of targets) sloStart[t.slo] = Math.floor(Math.floor(t.windowStartMs / HOUR_MS) * HOUR_MS) / 1000;
+  const sloStarts = targets.map((t) => Math.floor(t.windowStartMs / HOUR_MS) * (HOUR_MS / 1000));
   const dayStarts = DAYS.map(([, ms]) => Math.floor((now - ms) / HOUR_MS) * HOUR_MS);
   const earliest = Math.min(...dayStarts, ...targets.map((t) => t.windowStartMs));
   const rows = await wh.query<{ slo: string; good: number[]; total: number[] }>(
     `SELECT slo,
        [sumIf(good, hour >= {d1:DateTime('UTC')}), sumIf(good, hour >= {d3:DateTime('UTC')}),
-        sumIf(good, hour >= {sloStart:Map(String, DateTime('UTC'))}[slo])] AS good,
+        sumIf(good, hour >= transform(slo, {slos:Array(String)}, {sloStarts:Array(DateTime('UTC'))}, toDateTime(0, 'UTC')))] AS good,
        [sumIf(total, hour >= {d1:DateTime('UTC')}), sumIf(total, hour >= {d3:DateTime('UTC')}),
-        sumIf(total, hour >= {sloStart:Map(String, DateTime('UTC'))}[slo])] AS total
+        sumIf(total, hour >= transform(slo, {slos:Array(String)}, {sloStarts:Array(DateTime('UTC'))}, toDateTime(0, 'UTC')))] AS total
      FROM slo_sli_1h FINAL
      WHERE slo IN {slos:Array(String)} AND hour >= {earliest:DateTime('UTC')} AND hour < {current:DateTime('UTC')}
      GROUP BY slo`,
@@ -176,7 +176,7 @@ export async function readSliWindows(
       slos: targets.map((t) => t.slo),
       d1: dayStarts[0]! / 1000,
       d3: dayStarts[1]! / 1000,
-      sloStart,
+      sloStarts,
       earliest: Math.floor(Math.max(0, earliest) / 1000),
       current: currentHour / 1000,
     },

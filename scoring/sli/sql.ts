@@ -43,11 +43,13 @@ export function counterIncreases(roles: Record<string, string>): string {
 const OPS: Record<'lt' | 'lte' | 'gt' | 'gte', string> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };
 
 /** Per-minute value of a threshold metric (the worst matching series: max for an upper bound,
- *  min for a lower one) and whether it met the bound `{thr}[service]`. */
+ *  min for a lower one) and whether it met the service's bound. `transform` over the parameter
+ *  arrays is a hash lookup; a Map parameter's `[key]` would scan it for every row. */
 function thresholdMinutes(op: keyof typeof OPS): string {
   const agg = op === 'lt' || op === 'lte' ? 'max(max)' : 'min(min)';
   return `
-    SELECT service, bucket, toUInt8(v ${OPS[op]} {thr:Map(String, Float64)}[service]) AS ok
+    SELECT service, bucket,
+      toUInt8(v ${OPS[op]} transform(service, {thrServices:Array(String)}, {thrValues:Array(Float64)}, nan)) AS ok
     FROM (
       SELECT service, bucket, ${agg} AS v
       FROM metrics_1m
@@ -111,7 +113,7 @@ export function shapeKey(spec: SliSpec): string {
   return JSON.stringify(['threshold', spec.metric, spec.op, spec.budgeting, spec.sliceMinutes, spec.sliceTarget]);
 }
 
-/** The parameters a shape's query names, besides services/from/to/starts/thr. */
+/** The parameters a shape's query names, besides services/from/to/starts/thresholds. */
 export function shapeParams(spec: SliSpec): Record<string, unknown> {
   const common = { sliceTarget: spec.sliceTarget };
   if (spec.kind === 'ratio') {
