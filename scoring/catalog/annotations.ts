@@ -15,6 +15,8 @@ export const ENVS_ANNOTATION = 'aegis.io/envs';
 export const RESOURCE_ID_ANNOTATION = 'aegis.io/resource-id';
 /** Annotation holding a Resource's environment: `production`, `staging`. */
 export const ENV_ANNOTATION = 'aegis.io/env';
+/** Group annotation holding the team's monthly cloud budget in USD (a positive number, quoted). */
+export const BUDGET_ANNOTATION = 'aegis.io/monthly-budget-usd';
 
 /** Parses a tier as written (`tier-2` or `2`); undefined when it is neither. */
 export function parseTier(value: string): Tier | undefined {

@@ -51,6 +51,8 @@ export interface CatalogTeam {
   children: string[];
   /** Member user names, as written (users usually come from the identity provider, not the catalog). */
   members: string[];
+  /** Monthly cloud budget in USD from `aegis.io/monthly-budget-usd`, or null. */
+  budgetMonthlyUsd: number | null;
   source: SourceLocation;
 }
 

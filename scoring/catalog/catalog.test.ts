@@ -329,4 +329,23 @@ spec:
     );
     expect(() => loadCatalog(tree({ 'notes.txt': 'x' }))).toThrow(/holds no \*\.yaml or \*\.yml files/);
   });
+
+  it('reads a team budget from its annotation and rejects one that is not a positive number', () => {
+    const withBudget = (value: string) =>
+      [
+        GROUP.replace(
+          '  title: Payments team\n',
+          `  title: Payments team\n  annotations:\n    aegis.io/monthly-budget-usd: "${value}"\n`,
+        ),
+        SYSTEM,
+        COMPONENT,
+        RESOURCE,
+      ].join('---\n');
+    expect(loadCatalog(tree({ 'c.yaml': withBudget('2500') })).teams[0]?.budgetMonthlyUsd).toBe(2500);
+    expect(loadCatalog(tree({ 'c.yaml': VALID })).teams[0]?.budgetMonthlyUsd).toBeNull();
+    const message = failure(tree({ 'c.yaml': withBudget('lots') }));
+    expect(message).toMatch(
+      /c\.yaml:\d+:\d+: group:default\/payments: metadata\.annotations\.aegis\.io\/monthly-budget-usd: must be a positive number of USD \(got "lots"\)/,
+    );
+  });
 });

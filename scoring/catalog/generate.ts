@@ -1,6 +1,12 @@
 import { stringify } from 'yaml';
 import type { Service, Catalog as SimulatorCatalog, Tier } from '../../ingest/simulator/index.ts';
-import { ENV_ANNOTATION, ENVS_ANNOTATION, RESOURCE_ID_ANNOTATION, TIER_LABEL } from './annotations.ts';
+import {
+  BUDGET_ANNOTATION,
+  ENV_ANNOTATION,
+  ENVS_ANNOTATION,
+  RESOURCE_ID_ANNOTATION,
+  TIER_LABEL,
+} from './annotations.ts';
 
 /** A file to write, path relative to the repository root. */
 export interface GeneratedFile {
@@ -23,6 +29,13 @@ const API_VERSION = 'backstage.io/v1alpha1';
 
 const yamlDocs = (docs: object[]) => HEADER + docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
 
+/** A team's monthly budget: its resources' on-demand cost for a month plus 10 %, rounded up to
+ *  $100, so that only a cost drift or new spend pushes the month-end forecast over it. */
+export function teamBudget(resources: readonly { hourlyCost: number }[]): number {
+  const monthly = resources.reduce((sum, r) => sum + r.hourlyCost, 0) * 730;
+  return Math.max(100, Math.ceil((monthly * 1.1) / 100) * 100);
+}
+
 /** Backstage files for the simulated estate: `catalog/<team>.yaml` holding the team's Group,
  *  Systems, Components and catalogued Resources. Shadow resources (`catalogued: false`) are left
  *  out on purpose: finding them is what joining inventory to the catalog is for. */
@@ -35,7 +48,11 @@ export function catalogFiles(catalog: SimulatorCatalog): GeneratedFile[] {
       {
         apiVersion: API_VERSION,
         kind: 'Group',
-        metadata: { name: team.name, title: team.displayName },
+        metadata: {
+          name: team.name,
+          title: team.displayName,
+          annotations: { [BUDGET_ANNOTATION]: String(teamBudget(resources)) },
+        },
         spec: { type: 'team', profile: { displayName: team.displayName }, children: [], members: team.members },
       },
       ...systems.map((system) => ({

@@ -8,6 +8,7 @@
  *  SLO metrics: `metricSource: { type: aegis, spec: { metric, labels?, service? } }` addresses an
  *  AEGIS metric by name and exact labels; `service` defaults to the SLO's `spec.service`. */
 export {
+  BUDGET_ANNOTATION,
   DEFAULT_TIER,
   ENV_ANNOTATION,
   ENVS_ANNOTATION,

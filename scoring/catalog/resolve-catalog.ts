@@ -1,4 +1,5 @@
 import {
+  BUDGET_ANNOTATION,
   DEFAULT_TIER,
   ENV_ANNOTATION,
   ENVS_ANNOTATION,
@@ -134,6 +135,16 @@ export function resolveCatalog(
         const parent = one(e, 'parent', ['group'], 'group');
         const children = targets(e, 'children', ['group'], 'group');
         const profile = e.spec.profile as { displayName?: string } | undefined;
+        const budget = metadata.annotations[BUDGET_ANNOTATION];
+        const budgetUsd = budget === undefined ? null : Number(budget);
+        if (budgetUsd !== null && !(Number.isFinite(budgetUsd) && budgetUsd > 0)) {
+          problem(
+            problems,
+            e,
+            ['metadata', 'annotations', BUDGET_ANNOTATION],
+            `must be a positive number of USD (got ${JSON.stringify(budget)})`,
+          );
+        }
         teams.push({
           ref: e.ref,
           name: metadata.name,
@@ -145,6 +156,7 @@ export function resolveCatalog(
           // Members are not checked against User entities: users usually come from the identity
           // provider's ingestion, not from these files.
           members: (e.spec.members as string[]).map((m) => m.slice(m.lastIndexOf('/') + 1).replace(/^user:/i, '')),
+          budgetMonthlyUsd: budgetUsd !== null && Number.isFinite(budgetUsd) && budgetUsd > 0 ? budgetUsd : null,
           source,
         });
         break;

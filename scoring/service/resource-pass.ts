@@ -146,7 +146,41 @@ export async function resourceStep(wh: Warehouse, catalog: Catalog, p: ResourceS
       { nowMs, requiredTags: p.requiredTags },
     ),
   );
+  findings.push(...budgetFindings(budgetForecasts, nowMs));
   return { cost, governance, findings, inventory, budgetForecasts };
+}
+
+/** A `budget_overrun` insight per team whose month-end spend is forecast over its budget:
+ *  critical when even the interval's lower bound is over. */
+function budgetFindings(forecasts: ResourceResult['budgetForecasts'], nowMs: number): Finding[] {
+  const usd = (x: number) => `$${Math.round(x).toLocaleString('en-US')}`;
+  return forecasts
+    .filter((f) => f.yhat > f.budget)
+    .map((f) => ({
+      kind: 'budget_overrun',
+      subject: f.team,
+      service: '',
+      team: f.team,
+      severity: f.lower > f.budget ? 'critical' : 'warning',
+      title: `${f.team} is forecast to spend ${usd(f.yhat)} this month against a budget of ${usd(f.budget)}`,
+      summary: `month-end forecast ${usd(f.yhat)} (80 % interval ${usd(f.lower)}–${usd(f.upper)}, ${f.model}), ${Math.round((100 * (f.yhat - f.budget)) / f.budget)} % over`,
+      score: Math.min(1, (f.yhat - f.budget) / f.budget),
+      evidence: [
+        {
+          kind: 'budget-forecast',
+          subject: f.team,
+          description: `month-end spend forecast ${usd(f.yhat)} against ${usd(f.budget)}`,
+          value: f.yhat,
+          threshold: f.budget,
+          source: {
+            table: 'forecasts',
+            filter: { kind: 'cost', subject: f.team, metric: 'month_end_spend' },
+            toMs: nowMs,
+          },
+        },
+      ],
+      recommendations: [],
+    }));
 }
 
 /** Anomalous days with what the day cost and what it usually costs: the median of the seven days

@@ -125,9 +125,6 @@ export function passSettings(config: ScoringConfig, catalogBudgets: Record<strin
 /** Monthly budgets the catalog declares per team. */
 function budgetsOf(d: Definitions): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const t of d.catalog.teams) {
-    const b = (t as { budgetMonthlyUsd?: number | null }).budgetMonthlyUsd;
-    if (typeof b === 'number') out[t.name] = b;
-  }
+  for (const t of d.catalog.teams) if (t.budgetMonthlyUsd !== null) out[t.name] = t.budgetMonthlyUsd;
   return out;
 }
