@@ -2,9 +2,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { FORMAT_NAMES } from '../ingest/parsers/index.ts';
 import { anomaliesCommand } from './commands/anomalies.ts';
 import { assessCommand } from './commands/assess.ts';
+import { auditExportCommand, auditVerifyCommand } from './commands/audit.ts';
 import { forecastCommand } from './commands/forecast.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { policyTestCommand } from './commands/policy.ts';
 import { ROLES, runCommand } from './commands/run.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { startCommand } from './commands/start.ts';
@@ -92,6 +94,34 @@ program
   .command('migrate')
   .description('apply pending ClickHouse migrations')
   .action(run(async (_o: unknown, cmd: Command) => migrateCommand(globals(cmd))));
+
+const audit = program.command('audit').description('the signed, hash-chained audit log of every action');
+audit
+  .command('verify')
+  .description(
+    'verify the chain: print the record count and head hash (exit 0), or the first broken record and why (exit 1)',
+  )
+  .option('--all-signatures', 'verify every signature, not only the checkpoints the chain carries (slow)')
+  .option('--json', 'print the result as JSON')
+  .action(run(async (_o: unknown, cmd: Command) => auditVerifyCommand(globals(cmd))));
+audit
+  .command('export')
+  .description('write the records as JSON lines to stdout, in seq order')
+  .option('--from <seq>', 'first record')
+  .option('--to <seq>', 'last record')
+  .action(run(async (_o: unknown, cmd: Command) => auditExportCommand(globals(cmd))));
+
+program
+  .command('policy')
+  .description('policy-as-code: check the rules that gate every action')
+  .command('test')
+  .description(
+    'run the *_test.yaml cases under DIR against its policies; exit 0 when all pass, 1 on a mismatch, 2 when they do not load',
+  )
+  .argument('[dir]', 'policy directory', 'policies')
+  .option('--default-effect <effect>', 'effect when no rule matches and no PolicySet sets one', 'require_approval')
+  .option('--json', 'print the results as JSON')
+  .action(run(async (dir: string, _o: unknown, cmd: Command) => policyTestCommand(dir, globals(cmd))));
 
 try {
   await program.parseAsync(process.argv);

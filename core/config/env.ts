@@ -24,6 +24,9 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   AEGIS_SCORING_INTERVAL_SEC: { path: ['scoring', 'intervalSec'], type: 'number' },
   AEGIS_CATALOG_DIR: { path: ['scoring', 'catalogDir'], type: 'string' },
   AEGIS_SLO_DIR: { path: ['scoring', 'sloDir'], type: 'string' },
+  AEGIS_AUDIT_KEY_FILE: { path: ['audit', 'keyFile'], type: 'string' },
+  AEGIS_AUDIT_KEY_ID: { path: ['audit', 'keyId'], type: 'string' },
+  AEGIS_AUDIT_TRUST_FILE: { path: ['audit', 'trustFile'], type: 'string' },
 };
 
 /** Converts an env string to the key's type; a bad value is kept as the string so that zod names it. */

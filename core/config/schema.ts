@@ -155,6 +155,19 @@ export const scoringConfigSchema = z.strictObject({
   anomalyThreshold: z.number().gt(0).lt(1).default(0.9),
 });
 
+/** The audit log's signing key and the public keys it trusts. */
+export const auditConfigSchema = z.strictObject({
+  /** PKCS#8 PEM Ed25519 private key, readable by its owner only (mode 0600). Unset:
+   *  `<dataDir>/keys/audit-ed25519.pem`, generated on first start. */
+  keyFile: z.string().default(''),
+  /** Key id (16 hex digits) the key must have; guards against a swapped key file. Unset: not checked. */
+  keyId: z
+    .union([z.literal(''), z.string().regex(/^[0-9a-f]{16}$/, { error: 'must be 16 lowercase hex digits' })])
+    .default(''),
+  /** Trusted public keys, one JSON line each; old keys stay after rotation. Unset: `<dataDir>/keys/audit-public.jsonl`. */
+  trustFile: z.string().default(''),
+});
+
 /** The whole configuration: `aegis.yaml` overlaid with `AEGIS_*` environment variables. */
 export const aegisConfigSchema = z.strictObject({
   /** Where embedded NATS and ClickHouse keep data, keys and ground truth. @default ./data */
@@ -167,6 +180,7 @@ export const aegisConfigSchema = z.strictObject({
   collectors: collectorsConfigSchema.prefault({}),
   simulator: simulatorConfigSchema.prefault({}),
   scoring: scoringConfigSchema.prefault({}),
+  audit: auditConfigSchema.prefault({}),
 });
 
 export type AegisConfig = z.output<typeof aegisConfigSchema>;
@@ -177,3 +191,4 @@ export type CollectorsConfig = AegisConfig['collectors'];
 export type ScrapeTarget = CollectorsConfig['scrapeTargets'][number];
 export type SimulatorConfig = AegisConfig['simulator'];
 export type ScoringConfig = AegisConfig['scoring'];
+export type AuditConfig = AegisConfig['audit'];
