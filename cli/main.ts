@@ -118,10 +118,13 @@ program
   .description(
     'run the *_test.yaml cases under DIR against its policies; exit 0 when all pass, 1 on a mismatch, 2 when they do not load',
   )
-  .argument('[dir]', 'policy directory', 'policies')
-  .option('--default-effect <effect>', 'effect when no rule matches and no PolicySet sets one', 'require_approval')
+  .argument('[dir]', 'policy directory (default: control.policyDir, ./policies)')
+  .option(
+    '--default-effect <effect>',
+    'effect when no rule matches and no PolicySet sets one (default: control.defaultEffect)',
+  )
   .option('--json', 'print the results as JSON')
-  .action(run(async (dir: string, _o: unknown, cmd: Command) => policyTestCommand(dir, globals(cmd))));
+  .action(run(async (dir: string | undefined, _o: unknown, cmd: Command) => policyTestCommand(dir, globals(cmd))));
 
 try {
   await program.parseAsync(process.argv);

@@ -1,11 +1,11 @@
 import { relative } from 'node:path';
 import { EFFECTS, type Effect, runPolicyTests } from '../../control/policy/index.ts';
 import { ConfigError, UsageError } from '../../core/errors.ts';
-import { EXIT, type GlobalOptions } from '../shared.ts';
+import { EXIT, type GlobalOptions, setup } from '../shared.ts';
 
 /** Options of `aegis policy test`. */
 export interface PolicyTestOptions extends GlobalOptions {
-  /** Effect when no rule matches and no PolicySet sets one. @default 'require_approval' */
+  /** Effect when no rule matches and no PolicySet sets one. @default control.defaultEffect */
   defaultEffect?: string;
   json?: boolean;
 }
@@ -13,8 +13,10 @@ export interface PolicyTestOptions extends GlobalOptions {
 /** `aegis policy test [DIR]`: runs the `*_test.yaml` cases under DIR against the policies there and
  *  prints each case's result like `opa test -v`. Exit 0 when all pass, 1 on any mismatch, 2 when the
  *  policies or tests do not load or the command line is wrong. */
-export async function policyTestCommand(dir: string, options: PolicyTestOptions): Promise<number> {
-  const defaultEffect = options.defaultEffect ?? 'require_approval';
+export async function policyTestCommand(dirArg: string | undefined, options: PolicyTestOptions): Promise<number> {
+  const { config } = setup(options);
+  const dir = dirArg ?? config.control.policyDir;
+  const defaultEffect = options.defaultEffect ?? config.control.defaultEffect;
   if (!(EFFECTS as readonly string[]).includes(defaultEffect)) {
     throw new UsageError(`--default-effect must be one of ${EFFECTS.join(', ')} (got ${defaultEffect})`);
   }

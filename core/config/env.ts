@@ -24,6 +24,8 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   AEGIS_SCORING_INTERVAL_SEC: { path: ['scoring', 'intervalSec'], type: 'number' },
   AEGIS_CATALOG_DIR: { path: ['scoring', 'catalogDir'], type: 'string' },
   AEGIS_SLO_DIR: { path: ['scoring', 'sloDir'], type: 'string' },
+  AEGIS_POLICY_DIR: { path: ['control', 'policyDir'], type: 'string' },
+  AEGIS_POLICY_DEFAULT_EFFECT: { path: ['control', 'defaultEffect'], type: 'string' },
   AEGIS_AUDIT_KEY_FILE: { path: ['audit', 'keyFile'], type: 'string' },
   AEGIS_AUDIT_KEY_ID: { path: ['audit', 'keyId'], type: 'string' },
   AEGIS_AUDIT_TRUST_FILE: { path: ['audit', 'trustFile'], type: 'string' },

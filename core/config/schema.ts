@@ -168,6 +168,14 @@ export const auditConfigSchema = z.strictObject({
   trustFile: z.string().default(''),
 });
 
+/** The control layer: the policy that gates every action. */
+export const controlConfigSchema = z.strictObject({
+  /** Directory of the YAML policy sets (and their `*_test.yaml` cases). @default ./policies */
+  policyDir: z.string().min(1).default('./policies'),
+  /** Effect when no rule matches and no policy set names its own default. @default require_approval */
+  defaultEffect: z.enum(['allow', 'require_approval', 'deny']).default('require_approval'),
+});
+
 /** The whole configuration: `aegis.yaml` overlaid with `AEGIS_*` environment variables. */
 export const aegisConfigSchema = z.strictObject({
   /** Where embedded NATS and ClickHouse keep data, keys and ground truth. @default ./data */
@@ -180,6 +188,7 @@ export const aegisConfigSchema = z.strictObject({
   collectors: collectorsConfigSchema.prefault({}),
   simulator: simulatorConfigSchema.prefault({}),
   scoring: scoringConfigSchema.prefault({}),
+  control: controlConfigSchema.prefault({}),
   audit: auditConfigSchema.prefault({}),
 });
 
@@ -191,4 +200,5 @@ export type CollectorsConfig = AegisConfig['collectors'];
 export type ScrapeTarget = CollectorsConfig['scrapeTargets'][number];
 export type SimulatorConfig = AegisConfig['simulator'];
 export type ScoringConfig = AegisConfig['scoring'];
+export type ControlConfig = AegisConfig['control'];
 export type AuditConfig = AegisConfig['audit'];
