@@ -165,7 +165,12 @@ class NatsBus implements Bus {
 
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
-    await this.nc.drain().catch((err) => this.params.logger?.warn({ err: messageOf(err) }, 'nats drain failed'));
+    await this.nc.drain().catch(async (err) => {
+      this.params.logger?.warn({ err: messageOf(err) }, 'nats drain failed');
+      // A failed drain leaves the client reconnecting for ever (Ctrl-C in a terminal also stops the
+      // embedded nats-server, which shares the process group), and that would keep the process alive.
+      await this.nc.close().catch(() => undefined);
+    });
   }
 }
 
