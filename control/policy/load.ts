@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
+import { offsetOf } from '../../core/yaml-path.ts';
 import { compileWhen } from './cel.ts';
 import { type CompiledRule, createPolicySet, type PolicySet } from './engine.ts';
 import { type Effect, policyRuleSchema, policySetDocSchema } from './schema.ts';
-import { at, listYamlFiles, offsetOf, parseDocs, scalarAt, sourceOffsetIn, yamlErrorText } from './yaml.ts';
+import { listYamlFiles, scalarAt, sourceOffsetIn, yamlDocuments } from './yaml.ts';
 
 /** Policy test files (`*_test.yaml`, as OPA's `_test.rego`) live beside the policies; the policy
  *  loader skips them and `aegis policy test` reads them. */
@@ -49,17 +49,8 @@ export function loadPolicySet(params: LoadPolicySetParams): PolicySet {
     const bytes = readFileSync(file);
     hash.update(`${rel}\n${bytes.length}\n`).update(bytes).update('\n');
     const text = bytes.toString('utf8');
-    const lineCounter = new LineCounter();
-    for (const doc of parseDocs(text, lineCounter)) {
-      if (doc.errors.length > 0) {
-        const err = doc.errors[0]!;
-        problems.push(`${at(file, lineCounter, err.pos[0])}: YAML syntax error: ${yamlErrorText(err.message)}`);
-        continue;
-      }
-      const root = doc.contents as Node | null;
-      if (root === null) continue;
-      const where = (path: readonly PropertyKey[]) => at(file, lineCounter, offsetOf(root, path));
-      const parsed = policySetDocSchema.safeParse(doc.toJS(), { reportInput: true });
+    for (const { root, value, where, atOffset } of yamlDocuments(file, text, problems)) {
+      const parsed = policySetDocSchema.safeParse(value, { reportInput: true });
       if (!parsed.success) {
         for (const { path, message } of issues(parsed.error))
           problems.push(`${where(path)}: ${pathText(path)}${message}`);
@@ -79,7 +70,7 @@ export function loadPolicySet(params: LoadPolicySetParams): PolicySet {
             scalar && compiled.offset !== undefined ? sourceOffsetIn(text, scalar, compiled.offset) : undefined;
           const pos = mapped ?? scalar?.range?.[0] ?? offsetOf(root, [...base, 'when']);
           const offset = compiled.offset === undefined ? '' : ` at offset ${compiled.offset}`;
-          problems.push(`${at(file, lineCounter, pos)}: ${label}: when: ${compiled.message}${offset}`);
+          problems.push(`${atOffset(pos)}: ${label}: when: ${compiled.message}${offset}`);
           return undefined;
         };
         const rule = policyRuleSchema.safeParse(raw, { reportInput: true });

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, type Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import type { Decision } from './engine.ts';
 import { type PolicyInput, policyInputSchema } from './input.ts';
 import { loadPolicySet, TEST_FILE_PATTERN } from './load.ts';
 import { EFFECTS, type Effect, POLICY_API_VERSION } from './schema.ts';
-import { at, listYamlFiles, offsetOf, parseDocs, yamlErrorText } from './yaml.ts';
+import { listYamlFiles, yamlDocuments } from './yaml.ts';
 
 const caseSchema = z.strictObject({
   name: z.string().min(1),
@@ -64,17 +63,8 @@ export function runPolicyTests(params: { dir: string; defaultEffect: Effect; now
   const cases: { file: string; name: string; input: PolicyInput; expect: z.output<typeof caseSchema>['expect'] }[] = [];
   for (const rel of files) {
     const file = join(params.dir, rel);
-    const lineCounter = new LineCounter();
-    for (const doc of parseDocs(readFileSync(file, 'utf8'), lineCounter)) {
-      if (doc.errors.length > 0) {
-        const err = doc.errors[0]!;
-        problems.push(`${at(file, lineCounter, err.pos[0])}: YAML syntax error: ${yamlErrorText(err.message)}`);
-        continue;
-      }
-      const root = doc.contents as Node | null;
-      if (root === null) continue;
-      const where = (path: readonly PropertyKey[]) => at(file, lineCounter, offsetOf(root, path));
-      const parsed = policyTestDocSchema.safeParse(doc.toJS());
+    for (const { where, value } of yamlDocuments(file, readFileSync(file, 'utf8'), problems)) {
+      const parsed = policyTestDocSchema.safeParse(value);
       if (!parsed.success) {
         for (const issue of parsed.error.issues)
           problems.push(`${where(issue.path)}: ${issue.path.join('.')}: ${issue.message}`);

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node, parseAllDocuments, Scalar } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, Scalar } from 'yaml';
 import { ConfigError } from '../../core/errors.ts';
+import { offsetOf } from '../../core/yaml-path.ts';
 
 /** Every `*.yaml`/`*.yml` under `dir`, recursively, as paths relative to `dir` in byte-wise order
  *  (not locale order: the same tree loads, and hashes, the same on every machine). */
@@ -11,26 +12,6 @@ export function listYamlFiles(dir: string): string[] {
     .map((rel) => rel.split('\\').join('/'))
     .filter((rel) => /\.ya?ml$/.test(rel) && statSync(join(dir, rel)).isFile())
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** Offset of the key (mapping entries) or item at `path`, or of its deepest existing ancestor. */
-export function offsetOf(root: Node, path: readonly PropertyKey[]): number {
-  let node: unknown = root;
-  let offset = root.range?.[0] ?? 0;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
-      if (!pair) break;
-      offset = (pair.key as Node | null)?.range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item = node.items[key] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset;
 }
 
 /** The scalar node at `path`, if there is one. */
@@ -83,9 +64,35 @@ export function at(file: string, lineCounter: LineCounter, offset: number): stri
 }
 
 /** The documents of a YAML text (a file may hold several, separated by `---`). */
-export function parseDocs(text: string, lineCounter: LineCounter): Document.Parsed[] {
+function parseDocs(text: string, lineCounter: LineCounter): Document.Parsed[] {
   const docs = parseAllDocuments(text, { lineCounter });
   return Array.isArray(docs) ? docs : [];
+}
+
+/** A non-empty document of a file: its tree, its plain value and `file:line:col` of a key path. */
+export interface YamlDocument {
+  root: Node;
+  value: unknown;
+  where(path: readonly PropertyKey[]): string;
+  /** `file:line:col` of a source offset. */
+  atOffset(offset: number): string;
+}
+
+/** The non-empty documents of a file's text. A document with a syntax error adds one problem line
+ *  (its first error: the parser's later ones are mostly echoes) and is skipped. */
+export function* yamlDocuments(file: string, text: string, problems: string[]): Generator<YamlDocument> {
+  const lineCounter = new LineCounter();
+  for (const doc of parseDocs(text, lineCounter)) {
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0]!;
+      problems.push(`${at(file, lineCounter, err.pos[0])}: YAML syntax error: ${yamlErrorText(err.message)}`);
+      continue;
+    }
+    const root = doc.contents as Node | null;
+    if (root === null) continue;
+    const atOffset = (offset: number) => at(file, lineCounter, offset);
+    yield { root, value: doc.toJS(), where: (path) => atOffset(offsetOf(root, path)), atOffset };
+  }
 }
 
 /** The first line of a YAML parser error, without the position the caller reports itself. */

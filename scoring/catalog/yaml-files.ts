@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { ConfigError } from '../../core/errors.ts';
+import { offsetOf } from '../../core/yaml-path.ts';
 import type { Problems } from './problems.ts';
 
 /** One YAML document of a file: its plain value and a way to point at any key path in it. */
@@ -76,26 +77,6 @@ export function readYamlDocs(
     });
   }
   return docs;
-}
-
-/** Offset of the key (for mapping entries) or item at `path`; stops at the deepest one that exists. */
-function offsetOf(root: Node, path: readonly PropertyKey[]): number {
-  let node: unknown = root;
-  let offset = root.range?.[0] ?? 0;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
-      if (!pair) break;
-      offset = (pair.key as Node | null)?.range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item = node.items[key] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset;
 }
 
 /** Key path of the deepest mapping entry or list item whose text spans `offset`, and where that
