@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { InputError } from '../../core/errors.ts';
+import type { AuditRecord } from './record.ts';
 
 /** RFC 8785 (JCS) canonical JSON of `value`; refuses what JSON cannot carry (NaN, lone surrogates, undefined). */
 export function canonicalJson(value: unknown): string {
@@ -14,18 +15,9 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-/** The fields a record hash covers; `payload` is canonical JSON text. */
-export interface HashedFields {
-  seq: number;
-  ts: number;
-  kind: string;
-  actor: string;
-  subject: string;
-  payload: string;
-  prevHash: string;
-  prevSignature: string;
-  keyId: string;
-}
+/** The fields a record hash covers: all of a record but its own hash and signature; `payload` is
+ *  canonical JSON text. */
+export type HashedFields = Omit<AuditRecord, 'hash' | 'signature'>;
 
 /** Canonical JSON of the hashed fields with the payload as its parsed value, assembled without parsing it.
  *  Equal to `canonicalize({...f, payload: JSON.parse(f.payload)})` whenever `payload` is canonical (the
