@@ -76,13 +76,12 @@ export async function readSignal(wh: Warehouse, s: SignalSpec, fromMs: number, t
     rows = await wh.query<Row>(
       `SELECT service, service AS subject, toUnixTimestamp(bucket) * 1000 AS ts,
          sumIf(d, is_bad) / sumIf(d, is_total) AS v
-       FROM (${counterIncreases({ is_bad: 'name = {bad:String}', is_total: 'name = {total:String}' })})
+       FROM (${counterIncreases({ is_bad: 'name = {bad:String}', is_total: 'name = {total:String}' }, 'all')})
        GROUP BY service, bucket
        HAVING sumIf(d, is_total) > 0
        ORDER BY bucket, service`,
       {
         ...params,
-        services: await servicesWith(wh, s.total, fromMs),
         names: [s.bad, s.total],
         bad: s.bad,
         total: s.total,
@@ -109,13 +108,4 @@ export async function readSignal(wh: Warehouse, s: SignalSpec, fromMs: number, t
     tsMs: Number(r.ts),
     value: Number(r.v),
   }));
-}
-
-/** Services that sent a metric since `fromMs` (the ratio query is scoped by service). */
-async function servicesWith(wh: Warehouse, metric: string, fromMs: number): Promise<string[]> {
-  const rows = await wh.query<{ service: string }>(
-    `SELECT DISTINCT service FROM metrics_1h WHERE name = {name:String} AND bucket >= {from:DateTime('UTC')}`,
-    { name: metric, from: Math.floor(fromMs / 3_600_000) * 3600 },
-  );
-  return rows.map((r) => r.service);
 }

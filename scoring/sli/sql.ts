@@ -18,8 +18,8 @@ export const labelMatch = (param: string, column = 'labels') =>
  *  minute's last is a reset, counted as the climb to the minute's maximum before it plus the value
  *  after it. Each series' minutes are paired with the minute before as arrays, which costs a third
  *  of a window function here. `roles` name boolean columns computed from a series' name and labels
- *  (`lbl`). */
-export function counterIncreases(roles: Record<string, string>): string {
+ *  (`lbl`); `scope` reads the services named by `{services}`, or all. */
+export function counterIncreases(roles: Record<string, string>, scope: 'services' | 'all' = 'services'): string {
   const names = Object.keys(roles);
   const roleCols = Object.entries(roles)
     .map(([role, cond]) => `${cond} AS ${role}`)
@@ -33,7 +33,7 @@ export function counterIncreases(roles: Record<string, string>): string {
         FROM (
           SELECT service, name, series_id, bucket, any(labels) AS lbl, argMaxMerge(last) AS l, max(max) AS mx
           FROM metrics_1m
-          WHERE service IN {services:Array(String)} AND name IN {names:Array(String)}
+          WHERE ${scope === 'services' ? 'service IN {services:Array(String)} AND ' : ''}name IN {names:Array(String)}
             AND bucket >= {from:DateTime('UTC')} - INTERVAL 1 MINUTE AND bucket < {to:DateTime('UTC')}
           GROUP BY service, name, series_id, bucket
         )
