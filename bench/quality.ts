@@ -86,36 +86,12 @@ for (let t = start + HOUR; t <= end; t += HOUR) {
   const r = await watcher.step(t);
   points += r.points;
   episodes.push(...r.closed);
-  if (t === end) episodes.push(...watcher_open(r));
+  // Episodes still open at the end count too.
+  if (t === end) episodes.push(...r.open);
   if ((t - start) % DAY === 0)
     log(`  detectors at day ${((t - start) / DAY).toFixed(0)}: ${points.toLocaleString('en-US')} points`);
 }
 const detectSeconds = (performance.now() - t1) / 1000;
-function watcher_open(r: {
-  findings: { startedMs?: number; subject: string; service: string; kind: string; score: number }[];
-}): Episode[] {
-  // Episodes still open at the end: their findings carry the start.
-  return r.findings.map((f) => ({
-    subject: f.subject,
-    service: f.service,
-    family: f.kind === 'cost_anomaly' ? 'cost' : 'ops',
-    startMs: f.startedMs ?? end,
-    lastMs: end,
-    confirmedMs: f.startedMs ?? end,
-    maxScore: f.score,
-    points: 1,
-    signals: [],
-    peak: {
-      key: '',
-      signal: '',
-      service: f.service,
-      subject: f.subject,
-      tsMs: f.startedMs ?? end,
-      value: 0,
-      score: f.score,
-    },
-  }));
-}
 
 // 2. Risky access, hour by hour: a principal flagged (root or privileged without MFA) in an hour.
 interface Detection {

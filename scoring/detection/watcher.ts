@@ -29,6 +29,8 @@ export interface DetectionResult {
   points: number;
   pointsBySignal: Record<string, number>;
   anomalies: number;
+  /** Confirmed episodes still open, and those that ended in this step. */
+  open: Episode[];
   closed: Episode[];
 }
 
@@ -156,6 +158,7 @@ export function createAnomalyWatcher(o: AnomalyWatcherOptions) {
         points,
         pointsBySignal,
         anomalies: anomalous.length,
+        open,
         closed,
       };
     },
