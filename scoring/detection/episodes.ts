@@ -1,11 +1,7 @@
-/** An anomalous point as the detectors scored it. */
-export interface AnomalousPoint {
-  key: string;
-  signal: string;
-  service: string;
-  subject: string;
-  tsMs: number;
-  value: number;
+import type { SignalPoint } from './signals.ts';
+
+/** An anomalous point: a signal's value and the score the detectors gave it. */
+export interface AnomalousPoint extends SignalPoint {
   score: number;
 }
 
