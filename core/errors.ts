@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'DEPENDENCY_UNAVAILABLE'
   | 'DEPENDENCY_FAILED'
   | 'POLICY_DENIED'
+  | 'NOT_FOUND'
   | 'USAGE';
 
 /** Base of AEGIS errors: a stable `code`, whether retrying may help, and the underlying `cause`. */
@@ -52,6 +53,21 @@ export class DependencyError extends AegisError {
     this.code = options.retryable ? 'DEPENDENCY_UNAVAILABLE' : 'DEPENDENCY_FAILED';
     this.dependencyCode = options.dependencyCode === undefined ? undefined : String(options.dependencyCode);
   }
+}
+
+/** The control layer refused a request: policy denied it, or the requester may not do this
+ *  (approving their own action, an agent where a human must decide). */
+export class PolicyDeniedError extends AegisError {
+  override name = 'PolicyDeniedError';
+  readonly code = 'POLICY_DENIED';
+  readonly retryable = false;
+}
+
+/** What was asked for does not exist (an action id, a recommendation). */
+export class NotFoundError extends AegisError {
+  override name = 'NotFoundError';
+  readonly code = 'NOT_FOUND';
+  readonly retryable = false;
 }
 
 /** A command line that cannot be run as given (exit code 2). */

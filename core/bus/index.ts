@@ -1,4 +1,21 @@
-export type { Bus, BusMessage, DurableConsumer, DurableConsumerParams, PublishAck, PublishOptions } from './bus.ts';
+export {
+  type Bus,
+  type BusMessage,
+  type DurableConsumer,
+  type DurableConsumerParams,
+  type KvBucket,
+  type KvBucketOptions,
+  type KvEntry,
+  type PublishAck,
+  type PublishOptions,
+  type RequestOptions,
+  SERVICE_ERROR_CODE_HEADER,
+  SERVICE_ERROR_HEADER,
+  type Served,
+  type ServeErrorReply,
+  type ServeHandler,
+  type ServeOptions,
+} from './bus.ts';
 export { type ConnectBusParams, connectBus } from './nats-bus.ts';
 export { type EmbeddedNatsServer, type StartNatsServerParams, startNatsServer } from './nats-server.ts';
 export type { StreamSettings } from './streams.ts';
