@@ -2,6 +2,7 @@ import type { AccessEventInput } from '../../schemas/index.ts';
 import { accessEvent, clusterName, type EventParts } from './access-event.ts';
 import { riskyEvents } from './access-risky.ts';
 import type { Resource, Service, Team } from './catalog-types.ts';
+import { type AccessWindow, canonicalPrincipal } from './changes.ts';
 import { HOUR_MS, loadFactor, workFactor } from './load.ts';
 import type { Model } from './model.ts';
 import { createRandom, hashInts, hashUuid, type Random } from './random.ts';
@@ -185,8 +186,24 @@ function humanEvent(
   };
 }
 
+/** An event as the principal's access changes in effect at its ts leave it. Revoked: the call is
+ *  still made (a workload retries, a person or an intruder tries again) and CloudTrail or the k8s
+ *  audit log records the refusal, so the event stays, denied. MFA enforced: privileged calls that
+ *  went through without MFA now carry it (the session had to present it). */
+function applyAccessChanges(e: AccessEventInput, windows: readonly AccessWindow[]): AccessEventInput {
+  let out = e;
+  for (const w of windows) {
+    if (e.ts < w.fromMs || e.ts >= w.untilMs) continue;
+    if (w.kind === 'mfa' && out.privileged && out.mfa === false) out = { ...out, mfa: true };
+    if (w.kind === 'revoke' && out.result === 'success' && w.actions.test(e.action)) {
+      out = { ...out, result: 'denied', error_code: e.action.startsWith('k8s:') ? 'Forbidden' : 'AccessDenied' };
+    }
+  }
+  return out;
+}
+
 /** Access events with ts in [fromMs, toMs): the hourly trickle plus the events of every risky
- *  incident overlapping the range, ordered by time then event id. */
+ *  incident overlapping the range, ordered by time then event id, with access changes applied. */
 export function generateAccess(model: Model, fromMs: number, toMs: number): AccessEventInput[] {
   const out: AccessEventInput[] = [];
   for (let hour = Math.floor(fromMs / HOUR_MS); hour * HOUR_MS < toMs; hour++) {
@@ -194,6 +211,14 @@ export function generateAccess(model: Model, fromMs: number, toMs: number): Acce
   }
   for (const inc of model.incidents.overlapping(fromMs, toMs)) {
     for (const e of riskyEvents(model, inc)) if (e.ts >= fromMs && e.ts < toMs) out.push(e);
+  }
+  const access = model.changes.principalAccess;
+  if (access.size > 0) {
+    for (let i = 0; i < out.length; i++) {
+      const e = out[i] as AccessEventInput;
+      const windows = access.get(canonicalPrincipal(e.principal));
+      if (windows) out[i] = applyAccessChanges(e, windows);
+    }
   }
   return out.sort((a, b) => a.ts - b.ts || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
 }

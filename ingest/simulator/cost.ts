@@ -1,5 +1,6 @@
 import type { CostRecordInput } from '../../schemas/index.ts';
 import type { ResourceType } from './catalog-types.ts';
+import { usageOver } from './changes.ts';
 import { indexBy, resourceEffectAt } from './effects.ts';
 import { HOUR_MS, loadFactor, roundTo } from './load.ts';
 import type { Model, ResourceModel } from './model.ts';
@@ -35,23 +36,30 @@ function usageFactor(m: ResourceModel, hour: number, startMs: number): number {
 }
 
 /** One FOCUS usage row per resource per hour whose period ends within [fromMs, toMs). Untagged
- *  resources carry empty `Tags`; cost drift incidents raise BilledCost along their window. */
+ *  resources carry empty `Tags`; cost drift incidents raise BilledCost along their window. Capacity
+ *  changes (`scale_up`, `rightsize`) multiply the cost for the part of the hour they are in effect;
+ *  a stopped resource bills nothing (its row stays, with zero cost and quantity). */
 export function generateCost(model: Model, fromMs: number, toMs: number): CostRecordInput[] {
   const { first, end } = hoursEndingIn(fromMs, toMs);
   if (end <= first) return [];
   const byResource = indexBy(model.incidents.overlapping(first * HOUR_MS, end * HOUR_MS), 'resource');
   const billingAccountId = model.catalog.accounts.production;
+  const { resourceCapacity, resourceStops } = model.changes;
+  const capacity = model.resources.map((m) => resourceCapacity.get(m.resource.id));
+  const stops = model.resources.map((m) => resourceStops.get(m.resource.id));
   const out: CostRecordInput[] = [];
   for (let hour = first; hour < end; hour++) {
     const startMs = hour * HOUR_MS;
-    for (const m of model.resources) {
+    model.resources.forEach((m, i) => {
       const r = m.resource;
       const focus = FOCUS_SERVICES[r.type];
       const effect = resourceEffectAt(byResource.get(r.id), startMs, r.memoryBase);
-      const factor = usageFactor(m, hour, startMs) * effect.costFactor;
+      const use = usageOver(capacity[i], stops[i], startMs, startMs + HOUR_MS);
+      const factor = usageFactor(m, hour, startMs) * effect.costFactor * use.capacity;
       const cost = roundTo(r.hourlyCost * factor, 8);
       const isBucket = r.type === 'bucket';
-      const gibHours = isBucket ? roundTo((r.hourlyCost / (0.023 / 730)) * factor, 4) : 1;
+      // Buckets are never stopped nor resized, so only compute hours shrink with a stop.
+      const gibHours = isBucket ? roundTo((r.hourlyCost / (0.023 / 730)) * factor, 4) : roundTo(use.running, 4);
       out.push({
         ChargePeriodStart: startMs,
         ChargePeriodEnd: startMs + HOUR_MS,
@@ -88,7 +96,7 @@ export function generateCost(model: Model, fromMs: number, toMs: number): CostRe
         SkuId: r.instanceType,
         Tags: { ...r.tags },
       });
-    }
+    });
   }
   return out;
 }

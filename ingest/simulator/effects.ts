@@ -30,7 +30,7 @@ const HEALTHY_SERVICE: ServiceEffect = {
 const HEALTHY_RESOURCE: ResourceEffect = { leakMemory: null, idleLevel: null, costFactor: 1 };
 
 /** Progress through an incident's window, 0 at the start to 1 at the end. */
-const progress = (inc: Incident, tMs: number) => (tMs - inc.startMs) / (inc.endMs - inc.startMs);
+const progress = (inc: Incident, tMs: number) => (tMs - inc.startMs) / ((inc.plannedEndMs ?? inc.endMs) - inc.startMs);
 
 /** Groups incidents by a key (service name or resource id), skipping those without one. */
 export function indexBy(incidents: readonly Incident[], key: 'service' | 'resource'): Map<string, Incident[]> {

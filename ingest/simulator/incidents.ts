@@ -1,4 +1,5 @@
 import type { Catalog, Resource, Service } from './catalog-types.ts';
+import { ROLLBACK_INCIDENT_KINDS } from './changes.ts';
 import { type IncidentKind, riskyAccessKinds, type SimulatorConfig } from './config.ts';
 import { DAY_MS, HOUR_MS } from './load.ts';
 import { createRandom, hashInts, type Random } from './random.ts';
@@ -17,6 +18,9 @@ export interface Incident {
   /** Half-open window [startMs, endMs), epoch ms. */
   startMs: number;
   endMs: number;
+  /** Set when a `rollback_change` ended the incident early (then `endMs` is the rollback's time):
+   *  the end it was drawn with, which still sets the pace of progressive effects before the cut. */
+  plannedEndMs?: number;
   /** Size, in the kind's unit: see `INCIDENT_SPECS[kind].magnitude`. */
   magnitude: number;
   description: string;
@@ -58,6 +62,8 @@ export class IncidentBook {
   private readonly resourcesByService = new Map<string, Resource[]>();
   // A cache only: a day's incidents are recomputed identically when evicted.
   private readonly days = new Map<number, Incident[]>();
+  /** Rollback instants per service (see `ChangeBook.rollbacks`); set by the platform. */
+  rollbacks: ReadonlyMap<string, readonly number[]> = new Map();
 
   constructor(
     private readonly config: SimulatorConfig,
@@ -73,13 +79,17 @@ export class IncidentBook {
     }
   }
 
-  /** Every incident overlapping [fromMs, toMs), ordered by start then id. */
-  overlapping(fromMs: number, toMs: number): Incident[] {
+  /** Every incident overlapping [fromMs, toMs), ordered by start then id, as ended early by the
+   *  rollbacks (`this.rollbacks` unless others are given, for a preview). */
+  overlapping(fromMs: number, toMs: number, rollbacks = this.rollbacks): Incident[] {
     const out: Incident[] = [];
     const firstDay = Math.floor((fromMs - MAX_DURATION_MS) / DAY_MS);
     const lastDay = Math.floor((toMs - 1) / DAY_MS);
     for (let day = firstDay; day <= lastDay; day++) {
-      for (const inc of this.day(day)) if (inc.startMs < toMs && inc.endMs > fromMs) out.push(inc);
+      for (const drawn of this.day(day)) {
+        const inc = rollbacks.size > 0 ? cutByRollback(drawn, rollbacks) : drawn;
+        if (inc.startMs < toMs && inc.endMs > fromMs) out.push(inc);
+      }
     }
     return out.sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
@@ -179,6 +189,17 @@ export class IncidentBook {
       spec.unit === 'events' || spec.unit === 'resources touched' ? Math.round(raw) : Math.round(raw * 1000) / 1000;
     return { startMs, endMs: startMs + duration, magnitude };
   }
+}
+
+/** The incident as a rollback of its service left it: a rollback strictly inside its window (the
+ *  bad deploy was live before it) ends it there. Returns the cached object when nothing cuts it. */
+function cutByRollback(inc: Incident, rollbacks: ReadonlyMap<string, readonly number[]>): Incident {
+  if (inc.service === undefined || !ROLLBACK_INCIDENT_KINDS.has(inc.kind)) return inc;
+  const cuts = rollbacks.get(inc.service);
+  if (!cuts) return inc;
+  // Ascending, so the first one inside the window is the one that ends it.
+  const cut = cuts.find((c) => c > inc.startMs && c < inc.endMs);
+  return cut === undefined ? inc : { ...inc, endMs: cut, plannedEndMs: inc.endMs };
 }
 
 function pickWeighted(kinds: readonly IncidentKind[], rnd: Random): IncidentKind {

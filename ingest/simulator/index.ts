@@ -1,5 +1,6 @@
 /** The simulated platform: a deterministic estate (teams, services, resources) and its metrics,
- *  FOCUS cost, access and inventory telemetry, with injected incidents as ground truth. */
+ *  FOCUS cost, access and inventory telemetry, with injected incidents as ground truth, and the
+ *  changes actions make to it (scale-ups, resizes, stops, revocations, MFA, rollbacks). */
 export { ADMIN_POLICY_ARN } from './access-risky.ts';
 export { buildCatalog } from './catalog.ts';
 export type {
@@ -13,6 +14,23 @@ export type {
   Team,
   Tier,
 } from './catalog-types.ts';
+export type {
+  ChangeCheck,
+  PrincipalState,
+  ResourceState,
+  ServiceState,
+  TargetState,
+} from './change-check.ts';
+export {
+  canonicalPrincipal,
+  MAX_SCALE_UP_FACTOR,
+  MIN_RIGHTSIZE_FACTOR,
+  type PlatformChange,
+  type PlatformChangeInput,
+  type PlatformChangeKind,
+  platformChangeKinds,
+  platformChangeSchema,
+} from './changes.ts';
 export {
   type IncidentKind,
   incidentKinds,

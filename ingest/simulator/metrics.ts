@@ -1,8 +1,9 @@
 import type { MetricPointInput } from '../../schemas/index.ts';
+import { factorAt, inWindow } from './changes.ts';
 import { indexBy, resourceEffectAt, type ServiceEffect, serviceEffectAt } from './effects.ts';
 import type { Incident } from './incidents.ts';
 import { clamp, DAY_MS, HOUR_MS, loadFactor, roundTo } from './load.ts';
-import { type Model, type ServiceModel, utilizationAt } from './model.ts';
+import { type Model, type ServiceModel, scaledUtilization, utilizationAt } from './model.ts';
 import { hashNormal, hashUnit } from './random.ts';
 
 const CHECKPOINT_LIMIT = 50_000;
@@ -67,7 +68,9 @@ function checkpoint(model: Model, s: ServiceModel, bucket: number, acc: [number,
  *  `http_requests_total` and `http_request_errors_total` (cumulative counters, reset at the nightly
  *  restart), `http_request_duration_seconds` p50 and p99 (gauges labelled `quantile`, the way a
  *  Prometheus summary exposes them), `saturation`. Per catalogued compute resource:
- *  `cpu_utilization` and `memory_utilization` (gauges 0–1, labelled `resource_id`). */
+ *  `cpu_utilization` and `memory_utilization` (gauges 0–1, labelled `resource_id`).
+ *  Changes: a service's `scale_up` divides its load per unit of capacity (latency and saturation
+ *  fall), a resource's capacity factor divides its utilisation, a stopped resource emits nothing. */
 export function generateMetrics(model: Model, fromMs: number, toMs: number): MetricPointInput[] {
   const stepMs = model.config.metricIntervalMs;
   const first = Math.ceil(fromMs / stepMs);
@@ -79,6 +82,10 @@ export function generateMetrics(model: Model, fromMs: number, toMs: number): Met
   const byResource = indexBy(incidents, 'resource');
   const totals = model.services.map((s) => cumulativeBefore(model, s, first, stepMs, byService));
   const computes = model.resources.filter((r) => r.resource.catalogued && r.resource.type !== 'bucket');
+  const changes = model.changes;
+  const serviceCapacity = model.services.map((s) => changes.serviceCapacity.get(s.service.name));
+  const capacity = computes.map((r) => changes.resourceCapacity.get(r.resource.id));
+  const stops = computes.map((r) => changes.resourceStops.get(r.resource.id));
   const p50Labels = { quantile: '0.5' };
   const p99Labels = { quantile: '0.99' };
   const resourceLabels = computes.map((r) => ({
@@ -100,7 +107,9 @@ export function generateMetrics(model: Model, fromMs: number, toMs: number): Met
       const [req, err] = increments(s, b, stepMs, effect);
       acc[0] += req;
       acc[1] += err;
-      const load = loadFactor(ts, p.phaseHours);
+      // Load per unit of capacity: dividing by exactly 1 leaves unchanged services bit-identical.
+      const scale = factorAt(serviceCapacity[s.index], ts);
+      const load = loadFactor(ts, p.phaseHours) / scale;
       const p50 = p.p50Seconds * (1 + 0.25 * (load - 1)) * (1 + 0.05 * hashNormal(s.keys.p50, b)) * effect.p50Factor;
       const p99 =
         p.p50Seconds * p.p99Ratio * (1 + 0.4 * (load - 1)) * (1 + 0.1 * hashNormal(s.keys.p99, b)) * effect.p99Factor;
@@ -131,7 +140,7 @@ export function generateMetrics(model: Model, fromMs: number, toMs: number): Met
           service: name,
           name: 'saturation',
           kind: 'gauge',
-          value: roundTo(clamp(sat + effect.saturationAdd, 0, 1), 4),
+          value: roundTo(clamp(sat + effect.saturationAdd / scale, 0, 1), 4),
           labels: {},
           unit: '1',
         },
@@ -139,7 +148,12 @@ export function generateMetrics(model: Model, fromMs: number, toMs: number): Met
     }
     computes.forEach((m, i) => {
       const r = m.resource;
-      const u = utilizationAt(m, ts, b, resourceEffectAt(byResource.get(r.id), ts, r.memoryBase));
+      // A stopped instance reports no metrics at all, as CloudWatch shows no data for it.
+      if (inWindow(stops[i], ts)) return;
+      const u = scaledUtilization(
+        utilizationAt(m, ts, b, resourceEffectAt(byResource.get(r.id), ts, r.memoryBase)),
+        factorAt(capacity[i], ts),
+      );
       const labels = resourceLabels[i] as Record<string, string>;
       out.push(
         { ts, service: r.service, name: 'cpu_utilization', kind: 'gauge', value: roundTo(u.cpu, 4), labels, unit: '1' },

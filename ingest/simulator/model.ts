@@ -1,4 +1,5 @@
 import type { Catalog, Resource, Service } from './catalog-types.ts';
+import { ChangeBook, knownPrincipals } from './changes.ts';
 import type { SimulatorConfig } from './config.ts';
 import type { ResourceEffect } from './effects.ts';
 import { IncidentBook } from './incidents.ts';
@@ -27,6 +28,10 @@ export interface Model {
   incidents: IncidentBook;
   services: ServiceModel[];
   resources: ResourceModel[];
+  /** Every principal the access generator can emit, canonical (see `canonicalPrincipal`). */
+  principals: ReadonlySet<string>;
+  /** Changes applied by actions, compiled for lookup; replaced (not mutated) when one is added. */
+  changes: ChangeBook;
   /** Cumulative counters at hour boundaries, keyed `service index:bucket`. A cache only: every
    *  entry equals what summing the increments again would give, so it never changes output. */
   counterCheckpoints: Map<string, [number, number]>;
@@ -61,6 +66,8 @@ export function buildModel(config: SimulatorConfig, catalog: Catalog): Model {
     incidents: new IncidentBook(config, catalog),
     services,
     resources,
+    principals: new Set(knownPrincipals(catalog)),
+    changes: new ChangeBook(catalog),
     counterCheckpoints: new Map(),
   };
 }
@@ -89,4 +96,10 @@ export function utilizationAt(
     cpu: clamp(r.cpuBase * load * (1 + 0.1 * nCpu), 0.001, 1),
     memory: clamp((effect.leakMemory ?? r.memoryBase) + 0.01 * nMem, 0.001, 1),
   };
+}
+
+/** Utilisation after a change multiplied the resource's capacity by `k`: the same work on more (or
+ *  less) capacity. Returns the input itself for k = 1, so unchanged resources stay bit-identical. */
+export function scaledUtilization(u: { cpu: number; memory: number }, k: number): { cpu: number; memory: number } {
+  return k === 1 ? u : { cpu: clamp(u.cpu / k, 0.001, 1), memory: clamp(u.memory / k, 0.001, 1) };
 }

@@ -1,25 +1,31 @@
 import type { ResourceEventInput } from '../../schemas/index.ts';
+import { factorAt, inWindow } from './changes.ts';
 import { hoursEndingIn } from './cost.ts';
 import { indexBy, resourceEffectAt } from './effects.ts';
 import { HOUR_MS, roundTo } from './load.ts';
-import { type Model, utilizationAt } from './model.ts';
+import { type Model, scaledUtilization, utilizationAt } from './model.ts';
 
 /** Utilisation samples averaged per snapshot: every 5 minutes is plenty for an hourly mean. */
 const SAMPLE_MS = 5 * 60_000;
 
 /** One inventory snapshot per resource per hour, stamped at the end of the hour it averages
  *  (so ts ∈ [fromMs, toMs)). Shadow resources have no service or owner; buckets report no
- *  utilisation or compute capacity. */
+ *  utilisation or compute capacity. Changes: capacity, `hourly_cost` and `state` are as of the
+ *  snapshot's ts (a stopped resource is `stopped` and costs 0 an hour); utilisation averages the
+ *  hour's samples, each scaled by the capacity factor then in effect, and 0 while stopped. */
 export function generateResources(model: Model, fromMs: number, toMs: number): ResourceEventInput[] {
   const { first, end } = hoursEndingIn(fromMs, toMs);
   if (end <= first) return [];
   const byResource = indexBy(model.incidents.overlapping(first * HOUR_MS, end * HOUR_MS), 'resource');
   const stepMs = model.config.metricIntervalMs;
+  const { resourceCapacity, resourceStops } = model.changes;
   const out: ResourceEventInput[] = [];
   for (let hour = first; hour < end; hour++) {
     const startMs = hour * HOUR_MS;
     for (const m of model.resources) {
       const r = m.resource;
+      const capacity = resourceCapacity.get(r.id);
+      const stops = resourceStops.get(r.id);
       let cpu: number | null = null;
       let memory: number | null = null;
       if (r.type !== 'bucket') {
@@ -30,26 +36,34 @@ export function generateResources(model: Model, fromMs: number, toMs: number): R
           // Sample the same per-bucket values the metrics carry, so the two agree.
           const bucket = Math.floor(t / stepMs);
           const ts = bucket * stepMs;
-          const u = utilizationAt(m, ts, bucket, resourceEffectAt(byResource.get(r.id), ts, r.memoryBase));
+          if (inWindow(stops, ts)) continue;
+          const u = scaledUtilization(
+            utilizationAt(m, ts, bucket, resourceEffectAt(byResource.get(r.id), ts, r.memoryBase)),
+            factorAt(capacity, ts),
+          );
           cpu += u.cpu / samples;
           memory += u.memory / samples;
         }
       }
+      const snapshotMs = startMs + HOUR_MS;
+      const stopped = inWindow(stops, snapshotMs);
+      const k = factorAt(capacity, snapshotMs);
+      const size = (x: number | null) => (x === null || k === 1 ? x : roundTo(x * k, 4));
       out.push({
-        ts: startMs + HOUR_MS,
+        ts: snapshotMs,
         resource_id: r.id,
         resource_type: r.type,
         service: r.service,
         owner: r.owner,
         env: r.env,
         region: r.region,
-        state: 'running',
+        state: stopped ? 'stopped' : 'running',
         tags: { ...r.tags },
         cpu_utilization: cpu === null ? null : roundTo(cpu, 4),
         memory_utilization: memory === null ? null : roundTo(memory, 4),
-        provisioned_vcpu: r.provisionedVcpu,
-        provisioned_memory_gib: r.provisionedMemoryGib,
-        hourly_cost: r.hourlyCost,
+        provisioned_vcpu: size(r.provisionedVcpu),
+        provisioned_memory_gib: size(r.provisionedMemoryGib),
+        hourly_cost: stopped ? 0 : k === 1 ? r.hourlyCost : roundTo(r.hourlyCost * k, 6),
         currency: 'USD',
       });
     }
