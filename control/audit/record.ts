@@ -6,9 +6,11 @@ export const AUDIT_KINDS = [
   'policy.decided',
   'approval.granted',
   'approval.denied',
+  'approval.escalated',
   'execution.step',
   'execution.result',
   'rollback',
+  'action.closed',
 ] as const;
 
 /** One of {@link AUDIT_KINDS}. */

@@ -168,12 +168,101 @@ export const auditConfigSchema = z.strictObject({
   trustFile: z.string().default(''),
 });
 
+const automationLevelSchema = z.enum(['manual', 'approve-then-auto', 'auto']);
+
+const utcHour = z.number().int().min(0).max(24);
+
+/** Guards on execution: windows, freezes, limits, timeouts and verification. */
+export const executionConfigSchema = z.strictObject({
+  /** Time one executor call may take before its outcome counts as unknown (and is retried with the
+   *  same idempotency key), in milliseconds. @default 30000 */
+  timeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+  /** Executor calls per execution (1 = no retry). @default 3 */
+  attempts: z.number().int().min(1).max(10).default(3),
+  /** Wait after an execution before its post-condition is checked against fresh telemetry, in
+   *  milliseconds. @default 120000 */
+  verifyAfterMs: z.number().int().min(0).default(120_000),
+  /** Give up verifying (and record it as unverified, without rollback) this long after execution, in
+   *  milliseconds. @default 900000 */
+  verifyTimeoutMs: z.number().int().min(1000).default(900_000),
+  /** Largest number of resources one action may touch. @default 50 */
+  maxBlastRadius: z.number().int().min(1).default(50),
+  /** Executions per action type per rolling hour. @default 20 */
+  maxPerTypePerHour: z.number().int().min(1).default(20),
+  /** Executions per owning team per rolling hour. @default 10 */
+  maxPerTeamPerHour: z.number().int().min(1).default(10),
+  /** When risk-adding actions may run (UTC); empty means any time. @default [] */
+  changeWindows: z
+    .array(
+      z
+        .strictObject({
+          /** Days of the week, 0 = Sunday. */
+          days: z.array(z.number().int().min(0).max(6)).min(1),
+          startHourUtc: utcHour,
+          endHourUtc: utcHour,
+        })
+        .refine((w) => w.endHourUtc > w.startHourUtc, { message: 'endHourUtc must be > startHourUtc' }),
+    )
+    .default([]),
+  /** Periods in which no risk-adding action runs (ISO 8601 times). @default [] */
+  freezes: z
+    .array(
+      z
+        .strictObject({
+          from: z.iso.datetime({ offset: true }),
+          to: z.iso.datetime({ offset: true }),
+          reason: z.string().default(''),
+        })
+        .refine((f) => Date.parse(f.to) > Date.parse(f.from), { message: 'to must be after from' }),
+    )
+    .default([]),
+});
+
+/** A signed webhook executor. */
+export const webhookConfigSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'must be lowercase letters, digits and dashes' }),
+  url: z.url({ protocol: /^https?$/ }),
+  /** Environment variable holding the HMAC secret (never the secret itself in a file). */
+  secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' }),
+  /** Action types it carries out. */
+  types: z.array(z.string().min(1)).min(1),
+  /** @default 10000 */
+  timeoutMs: z.number().int().min(100).default(10_000),
+  /** Retries after the first attempt on network errors, 429 and 5xx. @default 3 */
+  retries: z.number().int().min(0).max(10).default(3),
+});
+
 /** The control layer: the policy that gates every action. */
 export const controlConfigSchema = z.strictObject({
   /** Directory of the YAML policy sets (and their `*_test.yaml` cases). @default ./policies */
   policyDir: z.string().min(1).default('./policies'),
   /** Effect when no rule matches and no policy set names its own default. @default require_approval */
   defaultEffect: z.enum(['allow', 'require_approval', 'deny']).default('require_approval'),
+  /** How far AEGIS acts on its own, per action type: `manual` (an operator executes approved
+   *  actions), `approve-then-auto` (a person approves even what policy allows, then AEGIS executes),
+   *  `auto` (AEGIS executes as soon as policy and approvals allow). @default manual for every type */
+  automation: z
+    .strictObject({
+      /** @default manual */
+      default: automationLevelSchema.default('manual'),
+      /** Level per action type (`stop_idle: auto`). @default {} */
+      types: z.record(z.string(), automationLevelSchema).default({}),
+    })
+    .prefault({}),
+  execution: executionConfigSchema.prefault({}),
+  /** How often the controller expires, escalates, executes automated actions and verifies executed
+   *  ones, in seconds. @default 15 */
+  sweepIntervalSec: z.number().int().min(1).max(3600).default(15),
+  /** Signed webhooks that carry out actions: each receives the action types it lists. @default [] */
+  webhooks: z.array(webhookConfigSchema).default([]),
+  /** Approval routing: `roles` (role → people), `financeAboveUsdMonth`, `platformLeadTiers`,
+   *  `platformLeadBelowErrorBudget`, quorums, `expiryMs`, `escalateAfterMs`, `escalateTo`,
+   *  `humanRequiredForAgents`. Checked when the controller starts (control/approvals/config.ts owns the
+   *  schema: routing is the control layer's business). @default {} */
+  approvals: z.record(z.string(), z.unknown()).default({}),
+  /** Action types sent to agents over NATS (request/reply on `aegis.exec.<type>`) when no webhook
+   *  takes them; the simulator's types go to the simulated platform when it runs. @default [] */
+  natsExecutorTypes: z.array(z.string().min(1)).default([]),
 });
 
 /** The whole configuration: `aegis.yaml` overlaid with `AEGIS_*` environment variables. */

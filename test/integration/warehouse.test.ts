@@ -38,7 +38,13 @@ describe.each(drivers)('$driver warehouse', ({ start }) => {
   it('applies each migration once and records it', async () => {
     const again = await migrate(wh);
     expect(again.applied).toEqual([]);
-    expect(again.alreadyApplied).toEqual(['001_raw_telemetry', '002_rollups', '003_scoring', '004_audit']);
+    expect(again.alreadyApplied).toEqual([
+      '001_raw_telemetry',
+      '002_rollups',
+      '003_scoring',
+      '004_audit',
+      '005_actions',
+    ]);
     const tables = await wh.query<{ name: string }>(
       'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
     );
