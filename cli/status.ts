@@ -5,8 +5,18 @@ import { TABLES } from '../ingest/writer/index.ts';
 /** The raw telemetry tables the ingest writer fills. */
 const RAW_TABLES = Object.values(TABLES).map((t) => t.table);
 
-/** Tables whose row counts `aegis start` shows: the raw ones, the minute rollup and what scoring derives. */
-const COUNTED_TABLES = [...RAW_TABLES, 'metrics_1m', 'scores', 'anomalies', 'insights', 'recommendations'];
+/** Tables whose row counts `aegis start` shows: the raw ones, the minute rollup, what scoring derives
+ *  and what the control layer records. */
+const COUNTED_TABLES = [
+  ...RAW_TABLES,
+  'metrics_1m',
+  'scores',
+  'anomalies',
+  'insights',
+  'recommendations',
+  'action_events',
+  'audit_log',
+];
 
 /** Row counts per table (`system.tables.total_rows`: part metadata, cheap at any size) and, with a
  *  bus, the dead letters. */

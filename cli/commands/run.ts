@@ -1,33 +1,43 @@
+import { buildController, buildSimulatorExecutor, serveSimulatorExecutor } from '../../control/components.ts';
+import type { Served } from '../../core/bus/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { Component } from '../../core/lifecycle.ts';
 import { createMetricsRegistry } from '../../core/metrics.ts';
 import { openRuntime } from '../../core/runtime.ts';
 import { buildCollectors, buildIngestWriter, buildSimulatorFeed } from '../../ingest/components.ts';
 import { buildScorer } from '../../scoring/components.ts';
+import { loadDefinitions } from '../../scoring/service/definitions.ts';
 import { type GlobalOptions, setup, stopAll, untilSignal } from '../shared.ts';
 
 /** Roles `aegis run` starts, one per process in cluster mode. */
-export const ROLES = ['ingest-writer', 'collector', 'simulator', 'scorer'] as const;
+export const ROLES = ['ingest-writer', 'collector', 'simulator', 'scorer', 'controller'] as const;
 
 /** `aegis run <role>`: one role in this process; replicas of a role share its durable consumer. */
 export async function runCommand(role: string, options: GlobalOptions & { live?: boolean }): Promise<number> {
   if (!(ROLES as readonly string[]).includes(role))
     throw new UsageError(`role must be one of ${ROLES.join(', ')} (got ${role})`);
   const { config, logger } = setup(options);
-  const needsStore = role === 'ingest-writer' || role === 'scorer';
+  const needsStore = role === 'ingest-writer' || role === 'scorer' || role === 'controller';
   const runtime = await openRuntime(config, { bus: true, warehouse: needsStore, name: role }, logger);
   const deps = { bus: runtime.bus!, logger, metrics: createMetricsRegistry() };
   let components: Component[];
+  let agent: Served | undefined;
   try {
-    components =
-      role === 'ingest-writer'
-        ? [buildIngestWriter(config, { ...deps, warehouse: runtime.warehouse! })]
-        : role === 'collector'
-          ? buildCollectors(config, deps)
-          : role === 'scorer'
-            ? [await buildScorer(config, { ...deps, warehouse: runtime.warehouse! })]
-            : [buildSimulatorFeed(config, deps)];
+    if (role === 'ingest-writer') components = [buildIngestWriter(config, { ...deps, warehouse: runtime.warehouse! })];
+    else if (role === 'collector') components = buildCollectors(config, deps);
+    else if (role === 'scorer') components = [await buildScorer(config, { ...deps, warehouse: runtime.warehouse! })];
+    else if (role === 'controller') {
+      const { catalog } = loadDefinitions(config);
+      components = [await buildController(config, { ...deps, warehouse: runtime.warehouse!, catalog: () => catalog })];
+    } else {
+      // The simulator also carries out actions on its platform for the controllers, over NATS.
+      const feed = buildSimulatorFeed(config, deps);
+      agent = serveSimulatorExecutor(deps.bus, buildSimulatorExecutor(config, feed.platform, logger), logger);
+      await agent.ready;
+      components = [feed];
+    }
   } catch (err) {
+    await agent?.stop();
     await runtime.close();
     throw err;
   }
@@ -38,6 +48,7 @@ export async function runCommand(role: string, options: GlobalOptions & { live?:
     logger.info({ role, nats: runtime.bus!.servers, store: runtime.warehouse?.location }, `${role} running`);
     await untilSignal();
   } finally {
+    await agent?.stop();
     await stopAll(components, logger);
     await runtime.close();
   }

@@ -1,5 +1,7 @@
 import { join, relative } from 'node:path';
 import cliProgress from 'cli-progress';
+import { buildController, buildSimulatorExecutor } from '../../control/components.ts';
+import type { Controller } from '../../control/controller.ts';
 import type { Bus } from '../../core/bus/index.ts';
 import type { Component } from '../../core/lifecycle.ts';
 import { createMetricsRegistry } from '../../core/metrics.ts';
@@ -8,6 +10,7 @@ import type { SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
 import { buildCollectors, buildIngestWriter, buildSimulatorFeed } from '../../ingest/components.ts';
 import { HOUR_MS } from '../../ingest/simulator/index.ts';
 import { buildScorer } from '../../scoring/components.ts';
+import { loadDefinitions } from '../../scoring/service/definitions.ts';
 import type { Scorer } from '../../scoring/service/scorer.ts';
 import { fmt, type GlobalOptions, setup, stopAll, untilSignal, VERSION } from '../shared.ts';
 import { formatCounts, readCounts, storedRows } from '../status.ts';
@@ -44,6 +47,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   let collectors: Component[];
   let feed: SimulatorFeed | undefined;
   let scorer: Scorer | undefined;
+  let controller: Controller;
   try {
     writer = buildIngestWriter(config, { bus, warehouse, logger, metrics });
     collectors = buildCollectors(config, { bus, logger, metrics });
@@ -57,12 +61,27 @@ export async function startCommand(options: StartOptions): Promise<number> {
           ...(feed ? { ready: feed.backfilled().then(() => drained(bus, config.writer.durable)) } : {}),
         })
       : undefined;
+    const catalog = (scorer?.definitions ?? loadDefinitions(config)).catalog;
+    controller = await buildController(config, {
+      warehouse,
+      bus,
+      logger,
+      catalog: () => catalog,
+      ...(feed ? { simulator: buildSimulatorExecutor(config, feed.platform, logger) } : {}),
+    });
   } catch (err) {
     await runtime.close();
     throw err;
   }
-  // Stop order: intake first (collectors, simulator), then the scorer, then the writer flushes what it holds.
-  const components: Component[] = [...collectors, ...(feed ? [feed] : []), ...(scorer ? [scorer] : []), writer];
+  // Stop order: no new actions first, then intake (collectors, simulator), then the scorer, then the
+  // writer flushes what it holds.
+  const components: Component[] = [
+    controller,
+    ...collectors,
+    ...(feed ? [feed] : []),
+    ...(scorer ? [scorer] : []),
+    writer,
+  ];
 
   let stopping = false;
   const stop = async () => {
@@ -105,6 +124,11 @@ export async function startCommand(options: StartOptions): Promise<number> {
         `  scorer          every ${config.scoring.intervalSec} s: ${scorer.definitions.catalog.services.length} services, ${scorer.definitions.slos.length} SLOs from ${rel(scorer.definitions.catalogDir)} and ${rel(scorer.definitions.sloDir)}`,
       );
     }
+    await controller.start();
+    const policy = controller.policy.current();
+    out(
+      `  controller      ${policy.rules.length} policy rules from ${rel(config.control.policyDir)} (set ${policy.hash.slice(0, 12)}), audit key ${controller.keyId}, executors: ${controller.executors.join(', ') || 'none'}`,
+    );
     out('Ctrl-C stops AEGIS cleanly.\n');
 
     if (feed) await showBackfill(feed, () => readCounts(warehouse).catch(() => undefined), signal);

@@ -35,6 +35,8 @@ export interface SimulatorFeedProgress {
 
 /** Publishes the simulated platform's telemetry: a backfill of history, then live. */
 export interface SimulatorFeed extends Component {
+  /** The platform it publishes; actions change it through the simulator executor. */
+  readonly platform: Platform;
   progress(): SimulatorFeedProgress;
   /** Resolves when the backfill has been published (at once when there is none). */
   backfilled(): Promise<void>;
@@ -129,6 +131,7 @@ export function createSimulatorFeed(params: SimulatorFeedParams): SimulatorFeed 
     get state() {
       return state;
     },
+    platform: params.platform,
     progress: () => structuredClone(progress),
     backfilled: () => backfilled,
     async start() {
