@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from '../core/warehouse/index.ts';
 import type { Platform } from '../ingest/simulator/index.ts';
 import type { Catalog } from '../scoring/catalog/index.ts';
+import { readOpenInsights } from '../scoring/insights/store.ts';
 import { createActionEventStore } from './actions/events.ts';
 import { createPlatformState } from './actions/platform-state.ts';
 import { createActionService } from './actions/service.ts';
@@ -127,6 +128,7 @@ export async function buildController(config: AegisConfig, deps: ControlDeps): P
     keyId: key.keyId,
     config: control,
     logger,
+    recommendations: async () => (await readOpenInsights(warehouse)).recommendations,
     ...(deps.schedule === undefined ? {} : { schedule: deps.schedule }),
   });
 }

@@ -2,7 +2,9 @@ import type { ControlConfig } from '../core/config/index.ts';
 import { messageOf } from '../core/errors.ts';
 import { type Component, type ComponentState, sleep } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
+import type { RecommendationRow } from '../scoring/insights/types.ts';
 import type { ActionEventStore } from './actions/events.ts';
+import { proposalFromRecommendation } from './actions/recommendations.ts';
 import type { ActionService } from './actions/service.ts';
 import type { AuditLog } from './audit/index.ts';
 import { CONTROLLER, type ExecutionRunner } from './execution/runner.ts';
@@ -35,6 +37,8 @@ export interface ControllerParams {
   keyId: string;
   config: ControlConfig;
   logger: Logger;
+  /** Open recommendations (latest versions): those of automated types become proposals by AEGIS. */
+  recommendations?: () => Promise<RecommendationRow[]>;
   /** Run sweeps on a timer. @default true */
   schedule?: boolean;
 }
@@ -49,8 +53,31 @@ export function createController(params: ControllerParams): Controller {
 
   const automated = (type: string) => (config.automation.types[type] ?? config.automation.default) !== 'manual';
 
+  const refused = new Set<string>();
+
+  /** Proposes what the open recommendations of automated types say, each once (by its idempotency key). */
+  async function proposeRecommendations(touched: Set<string>): Promise<void> {
+    if (!params.recommendations) return;
+    for (const rec of await params.recommendations()) {
+      if (rec.status !== 'open' || !automated(rec.type) || refused.has(rec.id)) continue;
+      const proposal = proposalFromRecommendation(rec);
+      if (!proposal?.idempotencyKey || (await events.byIdempotencyKey(proposal.idempotencyKey))) continue;
+      try {
+        touched.add((await actions.propose(proposal, CONTROLLER)).id);
+      } catch (err) {
+        // A recommendation the control layer refuses (an uncatalogued resource has no owner to ask) is
+        // said once, not on every sweep.
+        refused.add(rec.id);
+        logger.warn({ recommendation: rec.id, type: rec.type, err: messageOf(err) }, 'recommendation not proposed');
+      }
+    }
+  }
+
   async function sweepOnce(): Promise<string[]> {
     const touched = new Set(await actions.sweepApprovals());
+    await proposeRecommendations(touched).catch((err: unknown) =>
+      logger.warn({ err: messageOf(err) }, 'controller sweep: recommendations not read'),
+    );
     const open = await events.latest({ states: ['approved', 'executing', 'succeeded'], limit: 500 });
     for (const latest of open) {
       if (abort.signal.aborted) break;

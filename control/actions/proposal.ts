@@ -8,7 +8,8 @@ import { ACTION_TYPES, type ActionTypeSpec, actionTypeSpec } from './action-type
 export const proposalSchema = z.strictObject({
   type: z.string().min(1).max(64),
   /** Name what to act on: `service` for service actions; `resourceId` (the cloud id) for resource
-   *  actions; `principal` (and the `service` whose access it is) for access actions. */
+   *  actions; `principal` for access actions, with the `service` whose access it is when known
+   *  (without one, the security role owns the principal). */
   target: z.strictObject({
     service: z.string().min(1).max(256).optional(),
     resourceId: z.string().min(1).max(2048).optional(),
@@ -106,6 +107,24 @@ function resolveTarget(
         env: resource.env ?? service?.envs[0] ?? 'prod',
         resourceId: resource.id,
         tags: resource.tags,
+      },
+      blastRadius: 1,
+    };
+  }
+  if (spec.target === 'principal' && target.service === undefined) {
+    // A principal seen in the access logs belongs to no catalogued service: security owns it, so `$owner`
+    // routes to the security role.
+    const principal = need('principal');
+    return {
+      target: {
+        kind: 'principal',
+        name: principal,
+        service: principal,
+        owner: 'security',
+        tier: 'tier-2',
+        env: 'production',
+        resourceId: principal,
+        tags: [],
       },
       blastRadius: 1,
     };

@@ -115,15 +115,17 @@ export function createSimulatorFeed(params: SimulatorFeedParams): SimulatorFeed 
     }
   }
 
-  // Incidents overlapping the published range only ever grow in number as the range grows: the file
-  // is rewritten when a new one appears, not on every live tick.
-  let incidentsWritten = -1;
+  // Incidents overlapping the published range only ever grow in number as the range grows, and change
+  // otherwise only when an action changed the platform (a rollback ends one early): the file is
+  // rewritten then, not on every live tick.
+  let truthWritten = '';
   async function writeTruth(): Promise<void> {
     if (!checkpoint) return;
     const incidents = params.platform.groundTruth(checkpoint.firstMs, checkpoint.generatedUntilMs);
-    if (incidents.length === incidentsWritten) return;
+    const version = `${incidents.length}:${params.platform.changes().length}`;
+    if (version === truthWritten) return;
     await writeGroundTruth(params.groundTruthPath, incidents);
-    incidentsWritten = incidents.length;
+    truthWritten = version;
   }
 
   return {
