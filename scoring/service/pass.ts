@@ -12,7 +12,7 @@ import type { Finding } from '../insights/types.ts';
 import { healthIndex, rollUp, TIER_WEIGHTS } from '../scorers/index.ts';
 import type { Dimension, Score, Tier } from '../types.ts';
 import { type CapacityResult, FORECAST_VERSION } from './forecast-pass.ts';
-import { operationsStep, recentChanges, securityStep } from './people-pass.ts';
+import { type Corrections, operationsStep, recentChanges, securityStep } from './people-pass.ts';
 import { reliabilityStep } from './reliability-pass.ts';
 import { resourceStep } from './resource-pass.ts';
 import { objectiveTargets } from './slo-targets.ts';
@@ -161,10 +161,9 @@ export async function runScoringPass(deps: PassDeps, settings: PassSettings, now
       resources.inventory.length > 0
         ? resources.inventory.filter((r) => catalog.resourceById(r.id) || r.owner).length / resources.inventory.length
         : null,
-    automationShare: null,
-    automatedWithoutRollbackShare: null,
+    ...correctionShares(operations.corrections),
     forecastHitRate: capacity.hitRate,
-    approvalLatencyP50Ms: null,
+    approvalLatencyP50Ms: operations.approvalLatencyP50Ms,
     anomalyDetection: deps.anomalies !== undefined,
     dora: {
       deployFrequencyPerDay: changes.length > 0 ? changes.length / OPERATIONS_WINDOW_DAYS : null,
@@ -289,4 +288,13 @@ function maturityRow(m: MaturityAssessment, passId: string, nowMs: number): obje
     value: m.level,
     components: JSON.stringify(m),
   };
+}
+
+/** Shares of executed corrections started by AEGIS itself, and of those not rolled back. */
+function correctionShares(
+  c: Corrections | null,
+): Pick<MaturityEvidence, 'automationShare' | 'automatedWithoutRollbackShare'> {
+  if (!c) return { automationShare: null, automatedWithoutRollbackShare: null };
+  const total = c.automated + c.manual;
+  return { automationShare: c.automated / total, automatedWithoutRollbackShare: (c.automated - c.rolledBack) / total };
 }

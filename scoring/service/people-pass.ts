@@ -78,14 +78,19 @@ export async function recentChanges(
 
 /** Operations over the last `days`: incidents are the reliability insights (burns and anomaly
  *  clusters) with their onset, opening and resolution; failed changes are those a roll-back was
- *  recommended for. Corrections come from the control layer; until it records actions they are
- *  reported as no data. */
+ *  recommended for. Corrections come from the control layer's action events. */
 export async function operationsStep(
   wh: Warehouse,
   nowMs: number,
   days: number,
   changes: readonly ServiceChange[],
-): Promise<{ score: Score; incidents: IncidentTimes[]; changeFailureRate: number | null }> {
+): Promise<{
+  score: Score;
+  incidents: IncidentTimes[];
+  changeFailureRate: number | null;
+  corrections: Corrections | null;
+  approvalLatencyP50Ms: number | null;
+}> {
   const fromMs = nowMs - days * DAY_MS;
   const rows = await wh.query<{ started: number; opened: number; resolved: number | null }>(
     `SELECT toUnixTimestamp64Milli(started_at) AS started, toUnixTimestamp64Milli(opened_at) AS opened,
@@ -94,6 +99,7 @@ export async function operationsStep(
      WHERE kind IN ('slo_burn', 'anomaly_cluster') AND opened_at >= {from:DateTime64(3, 'UTC')}`,
     { from: fromMs },
   );
+  const actions = await readActionOutcomes(wh, fromMs);
   const incidents: IncidentTimes[] = rows.map((r) => ({
     startMs: Number(r.started),
     detectedMs: Number(r.opened),
@@ -110,7 +116,7 @@ export async function operationsStep(
       scope: 'platform',
       fromMs,
       toMs: nowMs,
-      corrections: null,
+      corrections: actions.corrections,
       incidents: incidents.length > 0 ? incidents : null,
       changes:
         changes.length > 0
@@ -119,6 +125,7 @@ export async function operationsStep(
       sources: {
         incidents: { table: 'insights', filter: { kind: 'slo_burn,anomaly_cluster' } },
         changes: { table: 'access', filter: { action: 'deploy actions' } },
+        corrections: { table: 'action_events', filter: { event: 'started' } },
       },
     },
     { nowMs },
@@ -128,5 +135,50 @@ export async function operationsStep(
     score,
     incidents,
     changeFailureRate: changes.length > 0 ? Math.min(1, failedChanges / changes.length) : null,
+    ...actions,
+  };
+}
+
+/** Executed actions of a window: by whom they were started (AEGIS itself, or a person or agent) and
+ *  how many of AEGIS's were rolled back. */
+export interface Corrections {
+  automated: number;
+  manual: number;
+  rolledBack: number;
+}
+
+/** What the control layer's action events say about a window: the corrections executed in it, and the
+ *  median time from an approval request to its decision. No executed action, no data (null). */
+export async function readActionOutcomes(
+  wh: Warehouse,
+  fromMs: number,
+): Promise<{ corrections: Corrections | null; approvalLatencyP50Ms: number | null }> {
+  const [row] = await wh.query<{ automated: number; manual: number; rolled_back: number; p50: number | null }>(
+    `SELECT
+       countIf(started AND starter = 'controller') AS automated,
+       countIf(started AND starter != 'controller') AS manual,
+       countIf(started AND starter = 'controller' AND last_state = 'rolled_back') AS rolled_back,
+       quantileExactIf(0.5)(toUnixTimestamp64Milli(answered) - toUnixTimestamp64Milli(asked), was_asked AND was_answered) AS p50
+     FROM (
+       SELECT action_id,
+         countIf(event = 'started') > 0 AS started,
+         argMinIf(actor, seq, event = 'started') AS starter,
+         -- Not aliased 'state': the alias would shadow the column in the countIf/minIf below.
+         argMax(state, seq) AS last_state,
+         countIf(event = 'decided' AND state = 'pending_approval') > 0 AS was_asked,
+         minIf(ts, event = 'decided' AND state = 'pending_approval') AS asked,
+         countIf(event = 'vote' AND state IN ('approved', 'denied')) > 0 AS was_answered,
+         minIf(ts, event = 'vote' AND state IN ('approved', 'denied')) AS answered
+       FROM action_events
+       WHERE action_id IN (SELECT DISTINCT action_id FROM action_events WHERE ts >= {from:DateTime64(3, 'UTC')})
+       GROUP BY action_id)`,
+    { from: fromMs },
+  );
+  const automated = Number(row?.automated ?? 0);
+  const manual = Number(row?.manual ?? 0);
+  const p50 = row?.p50 === null || row?.p50 === undefined || Number.isNaN(Number(row.p50)) ? null : Number(row.p50);
+  return {
+    corrections: automated + manual > 0 ? { automated, manual, rolledBack: Number(row?.rolled_back ?? 0) } : null,
+    approvalLatencyP50Ms: p50,
   };
 }

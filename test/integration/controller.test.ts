@@ -16,6 +16,7 @@ import type { IngestWriter } from '../../ingest/writer/index.ts';
 import type { Catalog } from '../../scoring/catalog/index.ts';
 import { buildScorer } from '../../scoring/components.ts';
 import { loadDefinitions } from '../../scoring/service/definitions.ts';
+import { readActionOutcomes } from '../../scoring/service/people-pass.ts';
 import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
 import { waitFor } from '../harness/telemetry.ts';
 
@@ -238,6 +239,16 @@ describe('controller on the simulated platform', () => {
     expect(executed.state).toBe('succeeded');
     expect(executed.events.find((e) => e.event === 'started')?.actor).toBe('controller');
     expect(platform.changes().some((c) => c.kind === 'enforce_mfa')).toBe(true);
+  });
+
+  it('gives the scorer the corrections and approval latency that maturity is decided on', async () => {
+    const outcomes = await readActionOutcomes(wh, T0);
+    expect(outcomes.corrections).toEqual({ automated: 1, manual: 1, rolledBack: 0 });
+    expect(outcomes.approvalLatencyP50Ms).toBeGreaterThanOrEqual(0);
+    const scorer = await buildScorer(config, { warehouse: wh, logger, noTf: true });
+    const pass = await scorer.runOnce(now);
+    const automation = pass.maturity.criteria.find((c) => c.id === 'automation-50');
+    expect(automation).toMatchObject({ value: 0.5, met: true });
   });
 
   it('refuses to build with a webhook whose secret is not in the environment', async () => {
