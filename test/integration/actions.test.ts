@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActionEventStore } from '../../control/actions/events.ts';
 import { createPlatformState } from '../../control/actions/platform-state.ts';
@@ -13,7 +15,7 @@ import { aegisConfigSchema } from '../../core/config/index.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import { type Catalog, loadCatalog } from '../../scoring/catalog/index.ts';
-import { startTestWarehouse } from '../harness/index.ts';
+import { startTestWarehouse, tempDir } from '../harness/index.ts';
 
 /** An executor that acts on a map, keeps idempotency like a real one, and can be told to lose answers. */
 function recordingExecutor() {
@@ -280,6 +282,58 @@ describe('actions: proposal, policy, approval, execution and audit', () => {
     expect(await actions.sweepApprovals()).toContain(b.id);
     expect((await actions.get(b.id)).state).toBe('expired');
     now = start;
+  });
+
+  it('fails closed on a rule whose CEL errors at run time, and audits the error', async () => {
+    const dir = tempDir('aegis-policies-');
+    writeFileSync(
+      join(dir.path, 'broken.yaml'),
+      [
+        'apiVersion: aegis/v1',
+        'kind: PolicySet',
+        'metadata: { name: broken }',
+        'spec:',
+        '  default: allow',
+        '  rules:',
+        '    - id: deny-many-replicas',
+        '      description: reads a parameter scale_up does not have',
+        '      when: action.params.replicas > 10',
+        '      effect: deny',
+        '      reason: too many replicas',
+        '',
+      ].join('\n'),
+    );
+    const logger = silentLogger();
+    const control = aegisConfigSchema.parse({}).control;
+    const service = createActionService({
+      events: createActionEventStore(wh),
+      audit: createAuditLog({ warehouse: wh, key, logger, clock }),
+      policy: createPolicyStore({ dir: dir.path, defaultEffect: 'allow', logger, now: clock }),
+      catalog: () => catalog,
+      platform: createPlatformState(wh, clock),
+      control,
+      approvals: parseApprovalsConfig({}),
+      locks: createInProcessLocks(),
+      clock,
+      logger,
+    });
+    try {
+      const view = await service.propose(
+        { type: 'scale_up', target: { service: 'checkout-worker' } },
+        human('dan', 'checkout'),
+      );
+      expect(view.state).toBe('denied');
+      expect(view.decision?.errors).toEqual([{ id: 'deny-many-replicas', message: expect.stringMatching(/replicas/) }]);
+      const decided = view.events.find((e) => e.event === 'decided')!;
+      const [record] = await wh.query<{ kind: string; payload: string }>(
+        'SELECT kind, payload FROM audit_log WHERE seq = {s:UInt64}',
+        { s: decided.auditSeq },
+      );
+      expect(record?.kind).toBe('policy.decided');
+      expect(JSON.parse(record!.payload).decision.errors[0].id).toBe('deny-many-replicas');
+    } finally {
+      dir.remove();
+    }
   });
 
   it('returns the same action for a retried proposal with the same idempotency key', async () => {
