@@ -99,8 +99,8 @@ export async function buildController(config: AegisConfig, deps: ControlDeps): P
     locks,
     clock,
     logger,
-    publish: async (subject, data) => {
-      await bus.publish(subject, encoder.encode(JSON.stringify(data)));
+    publish: async (subject, data, msgId) => {
+      await bus.publish(subject, encoder.encode(JSON.stringify(data)), { msgId });
     },
   });
   const runner = createExecutionRunner({

@@ -34,8 +34,9 @@ export interface ActionServiceParams {
   approvals: ApprovalsConfig;
   /** Serializes changes to one action across callers (and, with NATS KV, across replicas). */
   locks: Locks;
-  /** Publishes on NATS (EVENTS stream): `aegis.actions.<state>` and `aegis.audit`. Best effort. */
-  publish?: (subject: string, data: unknown) => Promise<void>;
+  /** Publishes on NATS (EVENTS stream): `aegis.actions.<state>` and `aegis.audit`, with a message id.
+   *  Best effort: the tables are the record, the events are notifications. */
+  publish?: (subject: string, data: unknown, msgId: string) => Promise<void>;
   clock?: () => number;
   logger: Logger;
 }
@@ -137,18 +138,24 @@ export function createActionService(params: ActionServiceParams): ActionService 
     view.events.push(e);
     if (params.publish) {
       const publish = params.publish;
+      // Message ids make a republished event a duplicate JetStream drops.
       await Promise.all([
-        publish(`aegis.actions.${state}`, {
-          actionId: view.id,
-          event,
-          state,
-          type: view.type,
-          service: view.service,
-          team: view.team,
-          auditSeq: rec.seq,
-          ts: rec.ts,
-        }),
-        publish('aegis.audit', rec),
+        publish(
+          `aegis.actions.${state}`,
+          {
+            actionId: view.id,
+            seq: e.seq,
+            event,
+            state,
+            type: view.type,
+            service: view.service,
+            team: view.team,
+            auditSeq: rec.seq,
+            ts: rec.ts,
+          },
+          `${view.id}:${e.seq}`,
+        ),
+        publish('aegis.audit', rec, `audit:${rec.keyId}:${rec.seq}`),
       ]).catch((err: unknown) => logger.warn({ err: String(err), actionId: view.id }, 'action event not published'));
     }
     return e;

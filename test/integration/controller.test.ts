@@ -171,6 +171,13 @@ describe('controller on the simulated platform', () => {
     await scorer.runOnce(now);
     expect(await controller.sweep()).toContain(proposed.id);
     const verified = await controller.actions.get(proposed.id);
+    const events = await nats.bus.read('EVENTS', 10_000);
+    const published = events
+      .filter((m) => m.subject.startsWith('aegis.actions.'))
+      .map((m) => JSON.parse(new TextDecoder().decode(m.data)) as { actionId: string; event: string })
+      .filter((m) => m.actionId === proposed.id);
+    expect(published.map((m) => m.event)).toEqual(verified.events.map((e) => e.event));
+    expect(events.filter((m) => m.subject === 'aegis.audit').length).toBeGreaterThanOrEqual(verified.events.length);
     expect(verified.verification).toEqual({
       met: true,
       detail: expect.stringMatching(/reports no utilisation since it was stopped/),
