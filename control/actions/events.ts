@@ -123,17 +123,10 @@ export function createActionEventStore(warehouse: Warehouse): ActionEventStore {
       const where: string[] = [];
       const having: string[] = [];
       const params: Record<string, unknown> = { limit: filter.limit ?? 100 };
-      if (filter.type !== undefined) {
-        where.push('type = {type:String}');
-        params['type'] = filter.type;
-      }
-      if (filter.service !== undefined) {
-        where.push('service = {service:String}');
-        params['service'] = filter.service;
-      }
-      if (filter.team !== undefined) {
-        where.push('team = {team:String}');
-        params['team'] = filter.team;
+      for (const column of ['type', 'service', 'team'] as const) {
+        if (filter[column] === undefined) continue;
+        where.push(`${column} = {${column}:String}`);
+        params[column] = filter[column];
       }
       if (filter.afterId !== undefined) {
         where.push('action_id < {afterId:String}');

@@ -169,22 +169,19 @@ export function createExecutionRunner(params: ExecutionRunnerParams): ExecutionR
           });
           return foldAction(view.events);
         }
-        const result = await call(executor, request(view, 'execute'));
-        await actions.record(
-          view,
-          result.ok ? 'succeeded' : 'failed',
-          result.ok ? 'succeeded' : 'failed',
-          'controller',
-          {
-            executor: executor.name,
-            result,
-          },
-        );
+        await runExecute(view, executor);
         return foldAction(view.events);
       } finally {
         await release();
       }
     });
+  }
+
+  /** Makes the change and records how it went. */
+  async function runExecute(view: ActionView, executor: Executor, extra: Record<string, unknown> = {}): Promise<void> {
+    const result = await call(executor, request(view, 'execute'));
+    const outcome = result.ok ? 'succeeded' : 'failed';
+    await actions.record(view, outcome, outcome, 'controller', { executor: executor.name, result, ...extra });
   }
 
   /** Undoes an executed change; says how it went. */
@@ -243,19 +240,7 @@ export function createExecutionRunner(params: ExecutionRunnerParams): ExecutionR
         const started = view.events.findLast((e) => e.event === 'started');
         // Someone may still be waiting on the executor: only a call older than every retry is lost.
         if (started && clock() - started.ts < config.timeoutMs * config.attempts) return view;
-        const executor = executorFor(view.type);
-        const result = await call(executor, request(view, 'execute'));
-        await actions.record(
-          view,
-          result.ok ? 'succeeded' : 'failed',
-          result.ok ? 'succeeded' : 'failed',
-          'controller',
-          {
-            executor: executor.name,
-            result,
-            resumed: true,
-          },
-        );
+        await runExecute(view, executorFor(view.type), { resumed: true });
         return foldAction(view.events);
       });
     },

@@ -17,6 +17,7 @@ import {
   type Platform,
   type PlatformChange,
   type PlatformChangeInput,
+  platformChangeKinds,
   platformChangeSchema,
   type TargetState,
 } from '../../ingest/simulator/index.ts';
@@ -28,15 +29,8 @@ import {
   executionResultSchema,
 } from './types.ts';
 
-/** Action types the simulated platform can carry out. */
-export const SIMULATOR_ACTION_TYPES = [
-  'scale_up',
-  'rightsize',
-  'stop_idle',
-  'revoke_access',
-  'enforce_mfa',
-  'rollback_change',
-] as const;
+/** Action types the simulated platform can carry out: one per kind of change it takes. */
+export const SIMULATOR_ACTION_TYPES = platformChangeKinds;
 /** Types whose change a `rollback` can undo (a rolled-back deploy is not re-deployed). */
 const REVERSIBLE: ReadonlySet<string> = new Set(['scale_up', 'rightsize', 'stop_idle', 'revoke_access', 'enforce_mfa']);
 
