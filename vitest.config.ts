@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // type-graphql and Apollo must share one graphql module; without this, vite loads graphql's ESM and
+  // CJS builds side by side ("Cannot use GraphQLObjectType from another module or realm").
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'data/**'],
