@@ -4,10 +4,12 @@
 // batches, so generating them takes about a minute; only the verify pass is timed.
 
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   type AuditEntry,
   createAuditLog,
+  createFileAuditWitness,
   generateAuditKey,
   MAX_APPEND_ENTRIES,
   trustedKeysOf,
@@ -57,7 +59,9 @@ export async function benchAudit(): Promise<{
     await migrate(wh);
     const key = generateAuditKey();
     const trusted = trustedKeysOf(key.publicKey);
-    const log = createAuditLog({ warehouse: wh, key, logger: silentLogger() });
+    // With the head witness file, as the embedded controller runs it.
+    const witness = createFileAuditWitness(join(dir.path, 'keys', 'audit-head.json'));
+    const log = createAuditLog({ warehouse: wh, key, logger: silentLogger(), witness });
     const byBatch: Record<string, number> = {};
     let n = 0;
     // 1: a controller appending each step as it happens; 50 and 500: steps buffered for a few ms.
@@ -101,10 +105,10 @@ export async function benchAudit(): Promise<{
 
     const v0 = performance.now();
     const cpuV0 = cpuSeconds();
-    const result = await verifyAuditLog(wh, trusted);
+    const result = await verifyAuditLog(wh, trusted, { expectedHead: (await witness.read())! });
     const verifyS = (performance.now() - v0) / 1000;
     const verifyCpuS = cpuSeconds() - cpuV0;
-    if (!result.ok || result.records !== n)
+    if (!result.ok || result.records !== n || result.witnessedSeq !== n)
       throw new Error(`benchmark chain did not verify: ${JSON.stringify(result)}`);
 
     // Every signature, on a slice: what `--all-signatures` costs per record.

@@ -11,7 +11,16 @@ import { createActionEventStore } from './actions/events.ts';
 import { createPlatformState } from './actions/platform-state.ts';
 import { createActionService } from './actions/service.ts';
 import { parseApprovalsConfig } from './approvals/index.ts';
-import { createAuditLog, createInProcessAuditLock, createKvAuditLock, loadOrCreateAuditKey } from './audit/index.ts';
+import {
+  type AuditWitness,
+  createAuditLog,
+  createFileAuditWitness,
+  createInProcessAuditLock,
+  createKvAuditLock,
+  createKvAuditWitness,
+  loadOrCreateAuditKey,
+  witnessFileOf,
+} from './audit/index.ts';
 import { type Controller, createController } from './controller.ts';
 import { createInProcessLocks, createKvLocks, type Locks } from './execution/locks.ts';
 import { createPostConditions } from './execution/post-conditions.ts';
@@ -70,15 +79,19 @@ export async function buildController(config: AegisConfig, deps: ControlDeps): P
   });
   let locks: Locks = createInProcessLocks();
   let auditLock = createInProcessAuditLock();
+  // The chain's head kept outside ClickHouse, so deleting the newest records is caught.
+  let witness: AuditWitness = createFileAuditWitness(witnessFileOf({ dataDir: config.dataDir }));
   if (distributed) {
-    const [lockBucket, leaseBucket] = await Promise.all([
+    const [lockBucket, leaseBucket, headBucket] = await Promise.all([
       bus.kv('aegis-locks', { ttlMs: LEASE_TTL_MS }),
       bus.kv('aegis-audit-lease', { ttlMs: LEASE_TTL_MS }),
+      bus.kv('aegis-audit-head', { ttlMs: 0 }), // never expires
     ]);
     locks = createKvLocks({ bucket: lockBucket, ttlMs: LEASE_TTL_MS, logger });
     auditLock = createKvAuditLock({ bucket: leaseBucket, ttlMs: LEASE_TTL_MS, logger });
+    witness = createKvAuditWitness({ bucket: headBucket });
   }
-  const audit = createAuditLog({ warehouse, key, logger, lock: auditLock, clock });
+  const audit = createAuditLog({ warehouse, key, logger, lock: auditLock, clock, witness });
   const policy = createPolicyStore({
     dir: control.policyDir,
     defaultEffect: control.defaultEffect,

@@ -1,8 +1,14 @@
 import { spawn } from 'node:child_process';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditLog, loadOrCreateAuditKey } from '../../control/audit/index.ts';
+import {
+  createAuditLog,
+  createFileAuditWitness,
+  loadOrCreateAuditKey,
+  witnessFileOf,
+} from '../../control/audit/index.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { migrate, openEmbeddedWarehouse } from '../../core/warehouse/index.ts';
 import { tempDir } from '../../test/harness/index.ts';
@@ -48,6 +54,7 @@ async function withWarehouse<T>(
 describe('aegis audit', () => {
   const dir = tempDir('aegis-audit-cli-');
   let headHash = '';
+  const witnessFile = witnessFileOf({ dataDir: dir.path });
   beforeAll(async () => {
     await withWarehouse(dir.path, async (wh) => {
       await migrate(wh);
@@ -55,6 +62,7 @@ describe('aegis audit', () => {
         warehouse: wh,
         key: loadOrCreateAuditKey({ dataDir: dir.path }),
         logger: silentLogger(),
+        witness: createFileAuditWitness(witnessFile),
       });
       const records = await log.append(
         Array.from({ length: 30 }, (_, i) => ({
@@ -70,10 +78,26 @@ describe('aegis audit', () => {
   });
   afterAll(() => dir.remove());
 
-  it('verify prints the record count and head hash and exits 0 on an intact chain', async () => {
+  it('verify prints the record count and head hash, checks the head witness, and exits 0 on an intact chain', async () => {
     const run = await audit(dir.path, ['verify']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toBe(`audit log intact: 30 records, head 30 ${headHash}\n`);
+    expect(run.stdout).toBe(
+      `audit log intact: 30 records, head 30 ${headHash}\nhead witness ${witnessFile}: seq 30 matches\n`,
+    );
+  });
+
+  it('verify without a head witness still verifies and says the tail is unchecked', async () => {
+    renameSync(witnessFile, `${witnessFile}.aside`);
+    try {
+      const run = await audit(dir.path, ['verify']);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toBe(
+        `audit log intact: 30 records, head 30 ${headHash}\n` +
+          `no head witness at ${witnessFile}: the tail is unchecked (deleting the newest records would not show)\n`,
+      );
+    } finally {
+      renameSync(`${witnessFile}.aside`, witnessFile);
+    }
   });
 
   it('export writes the requested records as JSON lines', async () => {
@@ -94,6 +118,18 @@ describe('aegis audit', () => {
       code: 2,
       stderr: 'aegis: --to must be >= --from (got 3 < 9)\n',
     });
+  });
+
+  it('verify reports a deleted tail against the head witness and exits 1', async () => {
+    await withWarehouse(dir.path, (wh) =>
+      wh.command('ALTER TABLE audit_log DELETE WHERE seq > 27 SETTINGS mutations_sync = 2'),
+    );
+    const run = await audit(dir.path, ['verify']);
+    expect(run).toMatchObject({ code: 1, stderr: '' });
+    expect(run.stdout).toBe(
+      `audit log BROKEN at record 28 (truncated): the witness says the chain reached seq 30 (hash ${headHash.slice(0, 12)}…) but the table ends at seq 27 (the newest records were deleted)\n` +
+        '27 records before it verified\n',
+    );
   });
 
   it('verify names the first broken record and why, and exits 1', async () => {

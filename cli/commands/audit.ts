@@ -1,5 +1,13 @@
 import { once } from 'node:events';
-import { readAuditPages, readTrustedKeys, trustFileOf, verifyAuditLog } from '../../control/audit/index.ts';
+import {
+  type AuditHead,
+  createFileAuditWitness,
+  readAuditPages,
+  readTrustedKeys,
+  trustFileOf,
+  verifyAuditLog,
+  witnessFileOf,
+} from '../../control/audit/index.ts';
 import { ConfigError, UsageError } from '../../core/errors.ts';
 import { openWarehouse, type Warehouse } from '../../core/warehouse/index.ts';
 import { EXIT, fmt, type GlobalOptions, setup } from '../shared.ts';
@@ -18,7 +26,9 @@ export interface AuditExportCommandOptions extends GlobalOptions {
 }
 
 /** `aegis audit verify`: proves the chain intact (count and head hash, exit 0) or names the first broken
- *  record and why (exit 1). The trusted keys come from `audit.trustFile`. */
+ *  record and why (exit 1). The trusted keys come from `audit.trustFile`; the head witness from
+ *  `<dataDir>/keys/audit-head.json` (the embedded writer's), which catches a deleted tail. Without it the
+ *  tail is reported unchecked. */
 export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Promise<number> {
   const { config } = setup(options);
   const trustFile = trustFileOf({ trustFile: config.audit.trustFile, dataDir: config.dataDir });
@@ -27,20 +37,35 @@ export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Pr
     throw new ConfigError(
       `no trusted audit keys in ${trustFile}; set audit.trustFile or start AEGIS once to create it`,
     );
+  const witnessFile = witnessFileOf({ dataDir: config.dataDir });
+  let witnessed: AuditHead | undefined;
+  try {
+    witnessed = await createFileAuditWitness(witnessFile).read();
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; move it aside to verify without it`, { cause: err });
+  }
   return withAuditTable(config, async (warehouse) => {
     const result = await verifyAuditLog(warehouse, trusted, {
       signatures: options.allSignatures ? 'all' : 'checkpoints',
+      ...(witnessed ? { expectedHead: witnessed } : {}),
     });
-    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else if (result.ok)
-      process.stdout.write(
-        `audit log intact: ${fmt(result.records)} records, head ${result.headSeq} ${result.headHash}\n`,
-      );
-    else
-      process.stdout.write(
+    const witness = { file: witnessFile, ...(witnessed ?? { missing: true }) };
+    let text: string;
+    if (options.json) text = `${JSON.stringify({ ...result, witness })}\n`;
+    else if (result.ok) {
+      text = `audit log intact: ${fmt(result.records)} records, head ${result.headSeq} ${result.headHash}\n`;
+      if (witnessed) {
+        const after = result.headSeq - witnessed.seq;
+        text += `head witness ${witnessFile}: seq ${witnessed.seq} matches`;
+        text += after > 0 ? `; the ${fmt(after)} records after it came after its last write\n` : '\n';
+      }
+    } else
+      text =
         `audit log BROKEN at record ${result.firstBroken.seq} (${result.firstBroken.reason}): ${result.firstBroken.message}\n` +
-          `${fmt(result.records)} records before it verified\n`,
-      );
+        `${fmt(result.records)} records before it verified\n`;
+    if (!witnessed && !options.json)
+      text += `no head witness at ${witnessFile}: the tail is unchecked (deleting the newest records would not show)\n`;
+    process.stdout.write(text);
     return result.ok ? EXIT.ok : EXIT.failure;
   });
 }

@@ -1,5 +1,6 @@
 export { type AuditLog, type AuditLogParams, createAuditLog, MAX_APPEND_ENTRIES } from './audit-log.ts';
 export { canonicalJson, canonicalRecord, type HashedFields, recordDigest } from './canonical.ts';
+export { type ParsedEntry, parseAuditEntry } from './entry.ts';
 export {
   type AuditKey,
   DEFAULT_KEY_FILE,
@@ -33,5 +34,16 @@ export {
   type AuditVerifyOptions,
   type AuditVerifyResult,
   checkRecord,
+  checkWitnessedHead,
   verifyAuditLog,
 } from './verify.ts';
+export {
+  type AuditHead,
+  type AuditWitness,
+  createFileAuditWitness,
+  createKvAuditWitness,
+  DEFAULT_WITNESS_FILE,
+  parseAuditHead,
+  type WitnessBucket,
+  witnessFileOf,
+} from './witness.ts';

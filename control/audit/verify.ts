@@ -3,6 +3,7 @@ import { recordDigest } from './canonical.ts';
 import { type TrustedKeys, verifyDigest } from './keys.ts';
 import { type AuditRecord, GENESIS_HASH } from './record.ts';
 import { readAuditPages } from './rows.ts';
+import type { AuditHead } from './witness.ts';
 
 /** Why a record fails verification. */
 export type AuditBreakReason =
@@ -17,7 +18,12 @@ export type AuditBreakReason =
   /** Signed by a key that is not trusted: a replaced key. */
   | 'untrusted-key'
   /** The signature does not verify with the trusted key of that id: a forged signature. */
-  | 'bad-signature';
+  | 'bad-signature'
+  /** The table ends before the seq the head witness saw: the newest records were deleted. */
+  | 'truncated'
+  /** The record at the witnessed seq has another hash: the tail was rewritten (or the witness belongs
+   *  to another chain). */
+  | 'witness-mismatch';
 
 /** The first record that fails, and why. */
 export interface AuditBreak {
@@ -28,7 +34,9 @@ export interface AuditBreak {
 
 /** Outcome of {@link verifyAuditLog}. */
 export type AuditVerifyResult =
-  | { ok: true; records: number; headSeq: number; headHash: string }
+  /** `witnessedSeq`: the seq checked against `expectedHead`, when one was given (records after it were
+   *  appended after the witness was last written, so their deletion would not show). */
+  | { ok: true; records: number; headSeq: number; headHash: string; witnessedSeq?: number }
   /** `records` counts the records verified before the break. */
   | { ok: false; records: number; firstBroken: AuditBreak };
 
@@ -44,6 +52,9 @@ export interface AuditVerifyOptions {
   pageRows?: number;
   /** @default audit_log */
   table?: string;
+  /** The head a witness saw (see `AuditWitness`): the chain must reach its seq with its hash, or the
+   *  result is `truncated` / `witness-mismatch`. Unset: a chain missing its newest records still verifies. */
+  expectedHead?: AuditHead;
 }
 
 /** Checks one record against the one before it (seq, link, hash, key trust), without its signature. */
@@ -87,6 +98,29 @@ export function checkRecord(
   return undefined;
 }
 
+/** Checks the head a witness saw against the record at its seq (`atSeq`: its hash, or undefined when
+ *  the table ends at `tableHeadSeq` before it). */
+export function checkWitnessedHead(
+  witnessed: AuditHead,
+  tableHeadSeq: number,
+  atSeq: string | undefined,
+): AuditBreak | undefined {
+  if (witnessed.seq === 0) return undefined;
+  if (atSeq === undefined || tableHeadSeq < witnessed.seq)
+    return {
+      seq: tableHeadSeq + 1,
+      reason: 'truncated',
+      message: `the witness says the chain reached seq ${witnessed.seq} (hash ${short(witnessed.hash)}) but the table ends at seq ${tableHeadSeq} (the newest records were deleted)`,
+    };
+  if (atSeq !== witnessed.hash)
+    return {
+      seq: witnessed.seq,
+      reason: 'witness-mismatch',
+      message: `record ${witnessed.seq}: hash ${short(atSeq)} is not the hash ${short(witnessed.hash)} the witness saw (the tail was rewritten)`,
+    };
+  return undefined;
+}
+
 /** Checks one record's signature (its hash already checked). */
 export function checkSignature(r: AuditRecord, trusted: TrustedKeys): AuditBreak | undefined {
   const key = trusted.get(r.keyId);
@@ -108,6 +142,7 @@ export async function verifyAuditLog(
   options: AuditVerifyOptions = {},
 ): Promise<AuditVerifyResult> {
   const all = options.signatures === 'all';
+  const expected = options.expectedHead;
   let before = { seq: 0, hash: GENESIS_HASH, signature: '' };
   let records = 0;
   // Records whose signatures the next checkpoint will vouch for; on a failure they are checked one by one,
@@ -139,12 +174,27 @@ export async function verifyAuditLog(
       } else {
         pending.push(r);
       }
+      if (r.seq === expected?.seq && r.hash !== expected.hash) {
+        // A forgery at or before this record is the better answer: check the signatures not yet checked.
+        for (const p of pending) {
+          const bad = checkSignature(p, trusted);
+          if (bad) return { ok: false, records: p.seq - 1, firstBroken: bad };
+        }
+        return { ok: false, records, firstBroken: checkWitnessedHead(expected, r.seq, r.hash)! };
+      }
       before = { seq: r.seq, hash: r.hash, signature: r.signature };
       records++;
     }
     options.onProgress?.(records);
   }
-  return { ok: true, records, headSeq: before.seq, headHash: before.hash };
+  if (expected && expected.seq > before.seq) return fail(checkWitnessedHead(expected, before.seq, undefined)!);
+  return {
+    ok: true,
+    records,
+    headSeq: before.seq,
+    headHash: before.hash,
+    ...(expected ? { witnessedSeq: expected.seq } : {}),
+  };
 }
 
 function short(hash: string): string {

@@ -4,19 +4,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuditEntry,
   type AuditLog,
+  type AuditRecord,
   createAuditLog,
+  createFileAuditWitness,
   createInProcessAuditLock,
   createKvAuditLock,
+  createKvAuditWitness,
   generateAuditKey,
   recordDigest,
   trustedKeysOf,
   verifyAuditLog,
+  witnessFileOf,
 } from '../../control/audit/index.ts';
 import { signDigest } from '../../control/audit/keys.ts';
 import { readAuditPages } from '../../control/audit/rows.ts';
+import { DependencyError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
-import { startTestNats, startTestWarehouse } from '../harness/index.ts';
+import { startTestNats, startTestWarehouse, tempDir } from '../harness/index.ts';
 
 const entry = (i: number): AuditEntry => ({
   kind: (['action.proposed', 'policy.decided', 'approval.granted', 'execution.step', 'execution.result'] as const)[
@@ -208,6 +213,10 @@ describe('audit log', () => {
     try {
       const table = await copy('0');
       const buckets = await Promise.all(conns.map((nc) => new Kvm(nc).create('aegis_audit_lease', { ttl: 3000 })));
+      // One head witness for the chain, kept for ever (no TTL), seen through each replica's connection.
+      const witnesses = await Promise.all(
+        conns.map(async (nc) => createKvAuditWitness({ bucket: await new Kvm(nc).create('aegis_audit_head') })),
+      );
       const writers = buckets.map((bucket) =>
         createAuditLog({
           warehouse: wh,
@@ -216,13 +225,20 @@ describe('audit log', () => {
           table,
           lock: createKvAuditLock({ bucket, ttlMs: 3000, retryMs: 5, logger: silentLogger() }),
           leaseIdleMs: 0,
+          witness: witnesses[buckets.indexOf(bucket)]!,
         }),
       );
       await Promise.all(
         writers.flatMap((w, wi) => Array.from({ length: 8 }, (_, i) => w.append([entry(wi * 100 + i)]))),
       );
       await Promise.all(writers.map((w) => w.stop()));
-      expect(await verifyAuditLog(wh, trusted, { table, signatures: 'all' })).toMatchObject({ ok: true, records: 16 });
+      const witnessed = await witnesses[0]!.read();
+      expect(witnessed?.seq).toBe(16);
+      expect(await verifyAuditLog(wh, trusted, { table, signatures: 'all', expectedHead: witnessed! })).toMatchObject({
+        ok: true,
+        records: 16,
+        witnessedSeq: 16,
+      });
       // Released: the next holder gets the lease at once.
       const release = await createKvAuditLock({ bucket: buckets[0]!, ttlMs: 3000, logger: silentLogger() }).acquire();
       await release();
@@ -231,6 +247,120 @@ describe('audit log', () => {
       await nats.stop();
     }
   });
+
+  it('detects a deleted tail against the head witness, and passes an intact or lagging one', async () => {
+    const heads = await wh.query<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM audit_log WHERE seq IN (40, 50) ORDER BY seq',
+    );
+    const [at40, at50] = heads.map((h) => ({ seq: Number(h.seq), hash: h.hash }));
+    const table = await copy('seq <= 45');
+    for (const result of [
+      await verifyAuditLog(wh, trusted, { table, expectedHead: at50! }),
+      await verifyAuditLog(wh, trusted, { table, expectedHead: at50!, signatures: 'all' }),
+    ])
+      expect(result).toEqual({
+        ok: false,
+        records: 45,
+        firstBroken: {
+          seq: 46,
+          reason: 'truncated',
+          message: `the witness says the chain reached seq 50 (hash ${at50!.hash.slice(0, 12)}…) but the table ends at seq 45 (the newest records were deleted)`,
+        },
+      });
+    // Without the witness the shorter chain is valid: that is the gap it closes.
+    expect(await verifyAuditLog(wh, trusted, { table })).toMatchObject({ ok: true, records: 45 });
+    expect(await verifyAuditLog(wh, trusted, { expectedHead: at50! })).toMatchObject({
+      ok: true,
+      records: N,
+      witnessedSeq: N,
+    });
+    // A witness behind the table (appends after its last write) checks what it saw.
+    expect(await verifyAuditLog(wh, trusted, { expectedHead: at40!, pageRows: 7 })).toMatchObject({
+      ok: true,
+      records: N,
+      witnessedSeq: 40,
+    });
+    expect(await verifyAuditLog(wh, trusted, { expectedHead: { seq: 40, hash: 'f'.repeat(64) } })).toMatchObject({
+      ok: false,
+      records: 39,
+      firstBroken: { seq: 40, reason: 'witness-mismatch' },
+    });
+  });
+
+  it('a writer with a file witness records its head and will not extend a chain whose tail was deleted', async () => {
+    const dir = tempDir('aegis-audit-witness-');
+    try {
+      const table = await copy('0');
+      const witness = createFileAuditWitness(witnessFileOf({ dataDir: dir.path }));
+      const log = createAuditLog({ warehouse: wh, key, logger: silentLogger(), table, witness });
+      const records = (await Promise.all(Array.from({ length: 12 }, (_, i) => log.append([entry(i)])))).flat();
+      await log.stop();
+      const head = records.reduce((a, b) => (b.seq > a.seq ? b : a));
+      expect(await witness.read()).toEqual({ seq: 12, hash: head.hash });
+      await mutate(`ALTER TABLE ${table} DELETE WHERE seq > 9`);
+      expect(await verifyAuditLog(wh, trusted, { table, expectedHead: (await witness.read())! })).toMatchObject({
+        ok: false,
+        records: 9,
+        firstBroken: { seq: 10, reason: 'truncated' },
+      });
+      const after = createAuditLog({ warehouse: wh, key, logger: silentLogger(), table, witness });
+      await expect(after.append([entry(99)])).rejects.toThrow(
+        /head cannot be extended: the witness says the chain reached seq 12 .* but the table ends at seq 9/,
+      );
+      await after.stop();
+    } finally {
+      dir.remove();
+    }
+  });
+
+  for (const landed of [false, true])
+    it(`when one insert fails${landed ? ' after its rows landed' : ''}, every caller gets stored, verifying records or an error`, async () => {
+      const table = await copy('0');
+      let inserts = 0;
+      let onTop: Promise<AuditRecord[][]> | undefined;
+      const flaky: Warehouse = {
+        ...wh,
+        query: wh.query.bind(wh),
+        command: wh.command.bind(wh),
+        ping: wh.ping.bind(wh),
+        close: wh.close.bind(wh),
+        async insert(t, payload, options) {
+          if (++inserts !== 3) return wh.insert(t, payload, options);
+          // Appends that arrive now are signed on top of this insert's records, which are about to fail.
+          onTop = Promise.all([log.append([entry(900)]), log.append([entry(901), entry(902)])]);
+          await new Promise((r) => setTimeout(r, 30));
+          if (landed) await wh.insert(t, payload, options);
+          throw new DependencyError('insert failed', { dependency: 'clickhouse', retryable: true });
+        },
+      };
+      const log = createAuditLog({ warehouse: flaky, key, logger: silentLogger(), table });
+      // Each caller carries on after a failed append, as the action service would with its next step.
+      const returned: AuditRecord[] = [];
+      const errors: unknown[] = [];
+      await Promise.all(
+        Array.from({ length: 32 }, async (_, c) => {
+          for (let i = 0; i < 8; i++)
+            await log.append([entry(c * 100 + i)]).then(
+              (records) => returned.push(...records),
+              (err: unknown) => errors.push(err),
+            );
+        }),
+      );
+      await log.stop();
+      expect(errors.length).toBeGreaterThan(0);
+      for (const err of errors) expect(err).toBeInstanceOf(DependencyError);
+      expect(returned.length + errors.length).toBe(256);
+      // They were not inserted on top of the failure, nor refused: signed again on the re-read head.
+      returned.push(...(await onTop!).flat());
+      const stored = new Map(
+        (await wh.query<{ seq: number; hash: string }>(`SELECT seq, hash FROM ${table}`)).map((r) => [r.hash, r.seq]),
+      );
+      for (const r of returned) expect(stored.get(r.hash)).toBe(r.seq);
+      expect(await verifyAuditLog(wh, trusted, { table, signatures: 'all' })).toMatchObject({
+        ok: true,
+        records: stored.size,
+      });
+    });
 
   it('a fork by two writers without a shared lock is reported as a duplicate seq', async () => {
     const table = await copy('0');
