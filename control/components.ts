@@ -22,13 +22,13 @@ import {
   witnessFileOf,
 } from './audit/index.ts';
 import { type Controller, createController } from './controller.ts';
-import { createInProcessLocks, createKvLocks, type Locks } from './execution/locks.ts';
 import { createPostConditions } from './execution/post-conditions.ts';
 import { createExecutionRunner } from './execution/runner.ts';
 import { createNatsExecutor, serveExecutor } from './executors/nats.ts';
 import { createSimulatorExecutor, SIMULATOR_ACTION_TYPES } from './executors/simulator.ts';
 import type { Executor } from './executors/types.ts';
 import { createWebhookExecutor } from './executors/webhook.ts';
+import { createInProcessLocks, createKvLocks, type Locks } from './locks.ts';
 import { createPolicyStore } from './policy/index.ts';
 
 /** What the controller is built from. */

@@ -15,7 +15,7 @@ import {
 } from '../approvals/index.ts';
 import type { AuditKind, AuditLog, AuditRecord } from '../audit/index.ts';
 import { inChangeWindow } from '../execution/guards.ts';
-import type { Locks } from '../execution/locks.ts';
+import type { Locks } from '../locks.ts';
 import type { PolicyInput, PolicySet } from '../policy/index.ts';
 import type { ActionEvent, ActionEventKind, ActionEventStore, ActionListFilter } from './events.ts';
 import { type ActionState, transition } from './lifecycle.ts';

@@ -1,3 +1,4 @@
+export type { LeaseBucket } from '../locks.ts';
 export { type AuditLog, type AuditLogParams, createAuditLog, MAX_APPEND_ENTRIES } from './audit-log.ts';
 export { canonicalJson, canonicalRecord, type HashedFields, recordDigest } from './canonical.ts';
 export { type ParsedEntry, parseAuditEntry } from './entry.ts';
@@ -16,7 +17,7 @@ export {
   trustedKeysOf,
   trustFileOf,
 } from './keys.ts';
-export { createKvAuditLock, type KvAuditLockParams, type LeaseBucket } from './kv-lock.ts';
+export { createKvAuditLock, type KvAuditLockParams } from './kv-lock.ts';
 export { type AuditLock, type AuditLockRelease, createInProcessAuditLock } from './lock.ts';
 export {
   AUDIT_COLUMNS,

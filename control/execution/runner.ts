@@ -8,8 +8,8 @@ import type { Actor } from '../actions/proposal.ts';
 import { type ActionService, actorRef } from '../actions/service.ts';
 import { type ActionView, foldAction } from '../actions/view.ts';
 import type { ExecutionMode, ExecutionRequest, ExecutionResult, Executor } from '../executors/types.ts';
+import type { Locks } from '../locks.ts';
 import { checkGuards } from './guards.ts';
-import type { Locks } from './locks.ts';
 import type { PostConditions } from './post-conditions.ts';
 
 /** Dependencies of {@link createExecutionRunner}. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKvLocks } from '../../control/execution/locks.ts';
+import { createKvLocks } from '../../control/locks.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { startTestNats } from '../harness/index.ts';
 

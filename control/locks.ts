@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../core/logger.ts';
-import type { LeaseBucket } from '../audit/index.ts';
+import type { Logger } from '../core/logger.ts';
+
+/** The part of a NATS KV bucket a lock needs; core/bus's `KvBucket` fits it as is, so `control/`
+ *  never imports the NATS client (core/bus owns the connection and hands the bucket in). The bucket's
+ *  TTL (max age) must be set: it is what frees the lock of a holder that died without releasing. */
+export interface LeaseBucket {
+  /** Writes `k` only when it is absent (or deleted); resolves with the revision. */
+  create(k: string, data: string): Promise<number>;
+  /** Writes `k` only when its revision is still `version`. */
+  update(k: string, data: string, version: number): Promise<number>;
+  delete(k: string, opts?: { previousSeq?: number }): Promise<void>;
+}
 
 /** Releases a held lock; safe to call twice. */
 export type Release = () => Promise<void>;
@@ -8,7 +18,8 @@ export type Release = () => Promise<void>;
 /** Named locks: one holder per key. In one process a map; across controller and API replicas a NATS
  *  KV bucket (cluster mode), so one action runs per target whichever replica executes it. */
 export interface Locks {
-  /** Takes `key`, waiting up to `waitMs` (0: one try); undefined when someone else still holds it. */
+  /** Takes `key`, waiting up to `waitMs` (0: one try; Infinity: until it is free); undefined when
+   *  someone else still holds it. */
   acquire(key: string, waitMs?: number): Promise<Release | undefined>;
 }
 
