@@ -25,6 +25,7 @@ import { runScoringPass } from '../scoring/service/pass.ts';
 import { passSettings } from '../scoring/service/scorer.ts';
 import { objectiveTargets } from '../scoring/service/slo-targets.ts';
 import { tempDir } from '../test/harness/index.ts';
+import { seedPlatformStore } from './seed-platform.ts';
 import { storeSimulated } from './store-direct.ts';
 
 const { values: args } = parseArgs({
@@ -66,41 +67,9 @@ log(`anomaly scoring: ${perCore} points/s with the tfjs forecaster, ${perCoreSta
 const dir = args.store ? { path: args.store, remove: () => {} } : tempDir('aegis-bench-scoring-');
 const wh = await openEmbeddedWarehouse({ path: `${dir.path}/clickhouse`, database: 'aegis' });
 await migrate(wh);
-const platformConfig = { services, teams: Math.max(1, Math.round(services / 10)), seed: 42 };
-const platform = createPlatform(platformConfig);
 const now = Math.floor(Date.now() / MIN) * MIN - 5 * MIN;
-let seeded = 0;
-const seed = async (label: string, fromMs: number, kinds: ('metrics' | 'cost' | 'access' | 'resources')[]) => {
-  const t0 = performance.now();
-  seeded += await storeSimulated(wh, platform, fromMs, now, kinds, (done, rows) =>
-    log(`  ${label}: ${(done / HOUR).toFixed(0)} h, ${rows.toLocaleString('en-US')} rows`),
-  );
-  log(`seeded ${label} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-};
-log(`seeding ${services} services (${platform.resources.length} resources) …`);
-await seed('minute metrics, 6 h', now - 6 * HOUR, ['metrics']);
-await seed('inventory, 7 d', now - 7 * DAY, ['resources']);
-await seed('access, 8 d', now - 8 * DAY, ['access']);
-await seed(`cost, ${days} d`, now - days * DAY, ['cost']);
-
-const defs = writeSimulatorDefinitions(dir.path, platformConfig);
-const catalog = loadCatalog(defs.catalogDir);
-const slos = loadSlos(defs.sloDir, catalog);
-// The hourly SLI counts a scorer running for `days` would have kept (its own recent hours are recomputed).
-const { targets } = objectiveTargets(slos, now);
-await wh.command(
-  `INSERT INTO slo_sli_1h (slo, hour, good, total, computed_at)
-   SELECT slo, toDateTime({from:UInt32}) + number * 3600, 60 - (cityHash64(slo, number) % 2), 60, now64(3)
-   FROM (SELECT arrayJoin({slos:Array(String)}) AS slo) AS s CROSS JOIN numbers({hours:UInt32}) AS n`,
-  {
-    slos: targets.map((t) => t.slo),
-    from: Math.floor((Math.floor(now / HOUR) * HOUR - days * DAY) / 1000),
-    hours: days * 24,
-  },
-);
-log(
-  `${catalog.services.length} services, ${slos.length} SLOs, ${targets.length} objectives; ${seeded.toLocaleString('en-US')} rows seeded`,
-);
+const seeded = await seedPlatformStore(wh, { services, days, nowMs: now, dir: dir.path, log });
+const { platform, platformConfig, catalog, slos } = seeded;
 
 const watcher = createAnomalyWatcher({ warehouse: wh, logger: silentLogger(), threshold: 0.9, tf, warmupMs: 6 * HOUR });
 const capacity = createCapacityForecaster(wh);
@@ -143,8 +112,8 @@ console.log(
     first_pass_s: Number(firstPassS.toFixed(2)),
     services: catalog.services.length,
     days,
-    slo_objectives: targets.length,
+    slo_objectives: seeded.objectives,
     scores: steady.scores.length,
-    seeded_rows: seeded,
+    seeded_rows: seeded.seededRows,
   }),
 );
