@@ -128,6 +128,33 @@ export interface KvBucket {
   get(key: string): Promise<KvEntry | null>;
 }
 
+/** Options of {@link Bus.tail}. */
+export interface TailParams {
+  /** Subjects to follow; wildcards (`*`, `>`) allowed. */
+  subjects: string[];
+  /** Start after this stream sequence (a reader's last one, to resume without gaps or duplicates).
+   *  Unset: only messages published from now on. A sequence the stream no longer holds (retention
+   *  dropped it) or has not reached is refused with an InputError. */
+  afterSeq?: number;
+}
+
+/** One message of a {@link Tail}. */
+export interface TailMessage {
+  /** Stream sequence: the reader's cursor. */
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+}
+
+/** A stream followed in order from a position; nothing to ack. Iterate once. */
+export interface Tail extends AsyncIterable<TailMessage> {
+  readonly stream: string;
+  /** The first stream sequence it can deliver. */
+  readonly startSeq: number;
+  /** Stops following and removes its consumer; iteration ends. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
 /** The message bus: JetStream streams, publishing and durable consumers. Only `core/` implements it. */
 export interface Bus {
   /** Server URL(s) in use. */
@@ -150,6 +177,9 @@ export interface Bus {
     max: number,
     filterSubject?: string,
   ): Promise<{ subject: string; seq: number; data: Uint8Array; headers: Record<string, string> }[]>;
+  /** Follows a stream in order (an ordered consumer): messages on `subjects` after `afterSeq`, or from
+   *  now on, until `stop()` (or `return()` on its iterator). Resolves once the consumer exists. */
+  tail(stream: string, params: TailParams): Promise<Tail>;
   /** Removes every message of a stream (operator maintenance and tests). */
   purge(stream: string): Promise<void>;
   /** Core NATS request/reply: resolves with the reply body. Rejects with a retryable `DependencyError`

@@ -15,7 +15,11 @@ export {
   type ServeErrorReply,
   type ServeHandler,
   type ServeOptions,
+  type Tail,
+  type TailMessage,
+  type TailParams,
 } from './bus.ts';
 export { type ConnectBusParams, connectBus } from './nats-bus.ts';
 export { type EmbeddedNatsServer, type StartNatsServerParams, startNatsServer } from './nats-server.ts';
+export { subjectMatches } from './nats-tail.ts';
 export type { StreamSettings } from './streams.ts';

@@ -24,9 +24,12 @@ import type {
   Served,
   ServeHandler,
   ServeOptions,
+  Tail,
+  TailParams,
 } from './bus.ts';
 import { wrap } from './nats-errors.ts';
 import { natsRequest, natsServe, openKvBucket } from './nats-rpc.ts';
+import { natsTail } from './nats-tail.ts';
 import { NS_PER_MS, type StreamSettings, streamConfigs } from './streams.ts';
 
 /** Parameters of {@link connectBus}. */
@@ -170,6 +173,10 @@ class NatsBus implements Bus {
     }
     await consumer.delete().catch(() => undefined);
     return out;
+  }
+
+  tail(stream: string, params: TailParams): Promise<Tail> {
+    return natsTail(this.js, this.jsm, stream, params);
   }
 
   async purge(stream: string): Promise<void> {
