@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry point (bench and scripts) through tsx: `node bin/run-ts.js FILE.ts [args]`.
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 const [file, ...rest] = process.argv.slice(2);
@@ -10,5 +10,6 @@ if (!file) {
   process.exit(2);
 }
 process.argv = [process.argv[0], resolve(file), ...rest];
-register();
+// The project's tsconfig whatever the working directory: the API's decorators need its settings.
+register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
 await import(pathToFileURL(resolve(file)).href);

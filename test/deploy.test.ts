@@ -66,7 +66,7 @@ function envOf(service: Service): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
 
-const AEGIS_ROLES = ['migrate', 'ingest-writer', 'collector', 'simulator', 'scorer', 'controller'];
+const AEGIS_ROLES = ['migrate', 'ingest-writer', 'collector', 'simulator', 'scorer', 'controller', 'api'];
 
 describe('README.md', () => {
   const readme = read('README.md');

@@ -1,3 +1,4 @@
+import { buildApi } from '../../api/components.ts';
 import { buildController, buildSimulatorExecutor, serveSimulatorExecutor } from '../../control/components.ts';
 import type { Served } from '../../core/bus/index.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -10,14 +11,14 @@ import { loadDefinitions } from '../../scoring/service/definitions.ts';
 import { type GlobalOptions, setup, stopAll, untilSignal } from '../shared.ts';
 
 /** Roles `aegis run` starts, one per process in cluster mode. */
-export const ROLES = ['ingest-writer', 'collector', 'simulator', 'scorer', 'controller'] as const;
+export const ROLES = ['ingest-writer', 'collector', 'simulator', 'scorer', 'controller', 'api'] as const;
 
 /** `aegis run <role>`: one role in this process; replicas of a role share its durable consumer. */
 export async function runCommand(role: string, options: GlobalOptions & { live?: boolean }): Promise<number> {
   if (!(ROLES as readonly string[]).includes(role))
     throw new UsageError(`role must be one of ${ROLES.join(', ')} (got ${role})`);
   const { config, logger } = setup(options);
-  const needsStore = role === 'ingest-writer' || role === 'scorer' || role === 'controller';
+  const needsStore = role !== 'collector' && role !== 'simulator';
   const runtime = await openRuntime(config, { bus: true, warehouse: needsStore, name: role }, logger);
   const deps = { bus: runtime.bus!, logger, metrics: createMetricsRegistry() };
   let components: Component[];
@@ -26,9 +27,24 @@ export async function runCommand(role: string, options: GlobalOptions & { live?:
     if (role === 'ingest-writer') components = [buildIngestWriter(config, { ...deps, warehouse: runtime.warehouse! })];
     else if (role === 'collector') components = buildCollectors(config, deps);
     else if (role === 'scorer') components = [await buildScorer(config, { ...deps, warehouse: runtime.warehouse! })];
-    else if (role === 'controller') {
+    else if (role === 'controller' || role === 'api') {
       const { catalog } = loadDefinitions(config);
-      components = [await buildController(config, { ...deps, warehouse: runtime.warehouse!, catalog: () => catalog })];
+      // An API replica decides and records actions through a control layer of its own (no sweeps: the
+      // controller role runs those); the KV lease keeps one audit writer at a time across them.
+      const controller = await buildController(config, {
+        ...deps,
+        warehouse: runtime.warehouse!,
+        catalog: () => catalog,
+        ...(role === 'api' ? { schedule: false } : {}),
+      });
+      components =
+        role === 'api'
+          ? [
+              (await buildApi(config, { ...deps, warehouse: runtime.warehouse!, controller, catalog: () => catalog }))
+                .server,
+              controller,
+            ]
+          : [controller];
     } else {
       // The simulator also carries out actions on its platform for the controllers, over NATS.
       const feed = buildSimulatorFeed(config, deps);

@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import cliProgress from 'cli-progress';
+import { buildApi } from '../../api/components.ts';
 import { buildController, buildSimulatorExecutor } from '../../control/components.ts';
 import type { Controller } from '../../control/controller.ts';
 import type { Bus } from '../../core/bus/index.ts';
@@ -48,6 +49,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   let feed: SimulatorFeed | undefined;
   let scorer: Scorer | undefined;
   let controller: Controller;
+  let api: Awaited<ReturnType<typeof buildApi>>;
   try {
     writer = buildIngestWriter(config, { bus, warehouse, logger, metrics });
     collectors = buildCollectors(config, { bus, logger, metrics });
@@ -69,13 +71,23 @@ export async function startCommand(options: StartOptions): Promise<number> {
       catalog: () => catalog,
       ...(feed ? { simulator: buildSimulatorExecutor(config, feed.platform, logger) } : {}),
     });
+    api = await buildApi(config, {
+      warehouse,
+      bus,
+      controller,
+      catalog: () => catalog,
+      logger,
+      metrics,
+      devAdminKey: !config.nats.url && !config.clickhouse.url,
+    });
   } catch (err) {
     await runtime.close();
     throw err;
   }
-  // Stop order: no new actions first, then intake (collectors, simulator), then the scorer, then the
+  // Stop order: no new requests and actions first, then intake (collectors, simulator), then the scorer, then the
   // writer flushes what it holds.
   const components: Component[] = [
+    api.server,
     controller,
     ...collectors,
     ...(feed ? [feed] : []),
@@ -129,6 +141,9 @@ export async function startCommand(options: StartOptions): Promise<number> {
     out(
       `  controller      ${policy.rules.length} policy rules from ${rel(config.control.policyDir)} (set ${policy.hash.slice(0, 12)}), audit key ${controller.keyId}, executors: ${controller.executors.join(', ') || 'none'}`,
     );
+    await api.server.start();
+    out(`  GraphQL API     ${api.server.url}/graphql (HTTP and WebSocket); /healthz, /readyz, /metrics`);
+    if (api.devKey) out(`  admin API key   ${api.devKey.token}  (development only; kept in ${rel(api.devKey.file)})`);
     out('Ctrl-C stops AEGIS cleanly.\n');
 
     if (feed) await showBackfill(feed, () => readCounts(warehouse).catch(() => undefined), signal);

@@ -11,6 +11,8 @@ export const AUDIT_KINDS = [
   'execution.result',
   'rollback',
   'action.closed',
+  'insight.acknowledged',
+  'recommendation.dismissed',
 ] as const;
 
 /** One of {@link AUDIT_KINDS}. */

@@ -265,6 +265,44 @@ export const controlConfigSchema = z.strictObject({
   natsExecutorTypes: z.array(z.string().min(1)).default([]),
 });
 
+/** The GraphQL API server: where it listens and the limits every request is held to. */
+export const apiConfigSchema = z.strictObject({
+  /** Interface the HTTP and WebSocket server binds. @default 127.0.0.1 (local only; 0.0.0.0 for every interface) */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** TCP port of `/graphql` (HTTP and WebSocket), `/healthz`, `/readyz` and `/metrics`; 0 picks a free
+   *  port (the server reports it once started). @default 4000 */
+  port: z.number().int().min(0).max(65535).default(4000),
+  /** Deepest field nesting an operation may select, counted through fragments (introspection has its
+   *  own, fixed allowance). @default 10 */
+  maxDepth: z.number().int().positive().default(10),
+  /** Most aliased fields in one document: aliases multiply the work of a query without making it
+   *  deeper. @default 30 */
+  maxAliases: z.number().int().min(0).default(30),
+  /** Largest static cost of one operation, in points: a field costs 1, a connection costs 1 + `first`
+   *  (default 20) × the cost of what it selects. @default 5000 */
+  maxCost: z.number().int().positive().default(5000),
+  /** Most lexical tokens in a query document; the parser stops past it, before any validation work.
+   *  @default 10000 */
+  maxTokens: z.number().int().positive().default(10_000),
+  /** Largest HTTP request body, in bytes; more is refused with 413 before it is parsed.
+   *  @default 262144 (256 KiB) */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  /** Cost points each API key may spend per minute; the bucket refills continuously, and an operation
+   *  that costs more than is left is refused with RATE_LIMITED. 0 disables the rate limit.
+   *  @default 20000 */
+  rateLimitPointsPerMinute: z.number().int().min(0).default(20_000),
+  /** How long an authenticated key is remembered, in milliseconds: a revoked key keeps working on other
+   *  replicas for at most this long. 0 looks every request's key up in ClickHouse. @default 30000 */
+  keyCacheMs: z.number().int().min(0).default(30_000),
+  /** How long `stop()` waits for requests in flight before closing their connections, in milliseconds.
+   *  @default 10000 */
+  shutdownTimeoutMs: z.number().int().positive().default(10_000),
+});
+
 /** The whole configuration: `aegis.yaml` overlaid with `AEGIS_*` environment variables. */
 export const aegisConfigSchema = z.strictObject({
   /** Where embedded NATS and ClickHouse keep data, keys and ground truth. @default ./data */
@@ -279,6 +317,7 @@ export const aegisConfigSchema = z.strictObject({
   scoring: scoringConfigSchema.prefault({}),
   control: controlConfigSchema.prefault({}),
   audit: auditConfigSchema.prefault({}),
+  api: apiConfigSchema.prefault({}),
 });
 
 export type AegisConfig = z.output<typeof aegisConfigSchema>;
@@ -291,3 +330,4 @@ export type SimulatorConfig = AegisConfig['simulator'];
 export type ScoringConfig = AegisConfig['scoring'];
 export type ControlConfig = AegisConfig['control'];
 export type AuditConfig = AegisConfig['audit'];
+export type ApiConfig = AegisConfig['api'];

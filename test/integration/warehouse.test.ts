@@ -44,6 +44,7 @@ describe.each(drivers)('$driver warehouse', ({ start }) => {
       '003_scoring',
       '004_audit',
       '005_actions',
+      '006_api_keys',
     ]);
     const tables = await wh.query<{ name: string }>(
       'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
@@ -67,6 +68,8 @@ describe.each(drivers)('$driver warehouse', ({ start }) => {
         'insights',
         'recommendations',
         'audit_log',
+        'action_events',
+        'api_keys',
         'schema_migrations',
       ]),
     );

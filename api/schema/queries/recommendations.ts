@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { NotFoundError } from '../../../core/errors.ts';
+import type { ApiContext } from '../../context.ts';
+import { pageSize } from '../connection.ts';
+import { type RowFilter, readInsightsByIds, readRecommendationPage, readRecommendationsBy } from './insight-reads.ts';
+import { Insight, Recommendation, RecommendationConnection, RecommendationFilter } from './insight-types.ts';
+import { loader } from './loaders.ts';
+import { teamConditions } from './scope.ts';
+
+/** The recommendation conditions of a filter plus the key's team scope, all bound parameters. */
+function recommendationFilter(ctx: ApiContext, f: RecommendationFilter | null | undefined): RowFilter {
+  const out: RowFilter = teamConditions(ctx, f?.team);
+  for (const [column, value] of [
+    ['status', f?.status],
+    ['type', f?.type],
+    ['service', f?.service],
+  ] as const) {
+    if (value === null || value === undefined) continue;
+    out.where.push(`${column} = {${column}:String}`);
+    out.params[column] = value;
+  }
+  return out;
+}
+
+/** Recommendations (latest versions), within the key's team scope. */
+@Resolver(() => Recommendation)
+export class RecommendationResolver {
+  @Authorized('read')
+  @Query(() => RecommendationConnection, { description: 'Recommendations, newest first.' })
+  recommendations(
+    @Ctx() ctx: ApiContext,
+    @Arg('filter', () => RecommendationFilter, { nullable: true }) filter?: RecommendationFilter | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<RecommendationConnection> {
+    return readRecommendationPage(ctx.services.warehouse, recommendationFilter(ctx, filter), pageSize(first), after);
+  }
+
+  @Authorized('read')
+  @Query(() => Recommendation, { description: 'One recommendation by id; NOT_FOUND outside your team.' })
+  async recommendation(@Ctx() ctx: ApiContext, @Arg('id', () => String) id: string): Promise<Recommendation> {
+    const [found] = await readRecommendationsBy(ctx.services.warehouse, 'id', [id], recommendationFilter(ctx, null));
+    if (!found) throw new NotFoundError(`recommendation ${JSON.stringify(id)} not found`);
+    return found;
+  }
+
+  @FieldResolver(() => Insight, { nullable: true, description: 'The insight it came from.' })
+  insight(@Root() r: Recommendation, @Ctx() ctx: ApiContext): Promise<Insight | null> {
+    return loader<Insight | null>(
+      ctx,
+      'insightById',
+      async (ids) =>
+        new Map(
+          (await readInsightsByIds(ctx.services.warehouse, ids, teamConditions(ctx, null))).map((i) => [i.id, i]),
+        ),
+      null,
+    ).load(r.insightId);
+  }
+}
