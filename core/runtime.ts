@@ -24,7 +24,9 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const runtime: Runtime = {
     async close() {
-      await runtime.bus?.close();
+      // Ctrl-C in a terminal reaches the embedded nats-server too (same process group): when it is gone
+      // there is nothing to drain to (what was published is in its store; unacked messages come back).
+      await runtime.bus?.close({ drain: !runtime.natsServer?.exited });
       if (runtime.natsServer) {
         await runtime.natsServer.stop();
         rmSync(runFile(config.dataDir), { force: true });

@@ -194,6 +194,6 @@ export interface Bus {
   /** Opens KV bucket `bucket`, creating it when missing (safe to call from every replica at once). An
    *  existing bucket keeps its settings: `ttlMs`/`history` apply only at creation. */
   kv(bucket: string, options: KvBucketOptions): Promise<KvBucket>;
-  /** Flushes and closes the connection. */
-  close(): Promise<void>;
+  /** Flushes and closes the connection; `drain: false` just closes it (the server is already gone). */
+  close(options?: { drain?: boolean }): Promise<void>;
 }

@@ -197,8 +197,9 @@ class NatsBus implements Bus {
     return openKvBucket(this.js, bucket, options);
   }
 
-  async close(): Promise<void> {
+  async close(options: { drain?: boolean } = {}): Promise<void> {
     if (this.nc.isClosed()) return;
+    if (options.drain === false) return this.nc.close().catch(() => undefined);
     await this.nc.drain().catch(async (err) => {
       this.params.logger?.warn({ err: messageOf(err) }, 'nats drain failed');
       // A failed drain leaves the client reconnecting for ever (Ctrl-C in a terminal also stops the

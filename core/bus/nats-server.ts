@@ -8,6 +8,8 @@ export interface EmbeddedNatsServer {
   /** Client URL, e.g. `nats://127.0.0.1:41235`. */
   readonly url: string;
   readonly pid: number;
+  /** The server has exited (stopped, or killed with the terminal's process group on Ctrl-C). */
+  readonly exited: boolean;
   /** Stops the server (SIGTERM, then SIGKILL after `graceMs`) and waits for it to exit. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -86,7 +88,14 @@ export function startNatsServer(params: StartNatsServerParams): Promise<Embedded
         child.stderr!.resume();
         const url = `nats://127.0.0.1:${match[1]}`;
         params.logger?.debug({ url, pid: child.pid, storeDir: params.storeDir }, 'nats-server started');
-        resolve({ url, pid: child.pid!, stop: (graceMs) => stopChild(child, graceMs ?? 10_000) });
+        resolve({
+          url,
+          pid: child.pid!,
+          get exited() {
+            return child.exitCode !== null || child.signalCode !== null;
+          },
+          stop: (graceMs) => stopChild(child, graceMs ?? 10_000),
+        });
       }
     });
   });
