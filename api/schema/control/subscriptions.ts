@@ -105,6 +105,31 @@ async function auditTeam(ctx: ApiContext, rec: AuditRecord, cache: Map<string, s
   return team;
 }
 
+/** A subscription to the scorer's CloudEvents of one `type` on `subject`, kept to the key's scope and an
+ *  optional team, each mapped to its payload. */
+async function cloudEvents<T>(
+  context: ApiContext,
+  params: { subject: string; type: string; team: string | null; after: string | null | undefined },
+  toEvent: (base: { cursor: string; eventType: string; time: Date }, data: Record<string, unknown>) => T,
+): Promise<AsyncIterable<T>> {
+  const afterSeq = cursorSeq(params.after);
+  const tail = await context.services.bus.tail(STREAM, {
+    subjects: [params.subject],
+    ...(afterSeq !== undefined ? { afterSeq } : {}),
+  });
+  return source(tail, (m): T | undefined => {
+    const e = json(m);
+    const data = e?.data as Record<string, unknown> | undefined;
+    if (e?.type !== params.type || !data) return undefined;
+    const rowTeam = String(data.team ?? '');
+    if (!inScope(context.principal, rowTeam) || (params.team !== null && rowTeam !== params.team)) return undefined;
+    return toEvent(
+      { cursor: String(m.seq), eventType: String(e.type), time: new Date(String(e.time ?? Date.now())) },
+      data,
+    );
+  });
+}
+
 type Data<A> = SubscribeResolverData<unknown, A, ApiContext>;
 
 /** Subscriptions fed from the EVENTS stream. Each event carries a `cursor`; subscribing again with
@@ -120,25 +145,16 @@ export class ControlSubscriptionResolver {
       context,
     }: Data<{ filter?: RecommendationEventFilter | null; after?: string | null }>) => {
       const type = token(args.filter?.type, 'filter.type');
-      const team = args.filter?.team ?? null;
-      const afterSeq = cursorSeq(args.after);
-      const tail = await context.services.bus.tail(STREAM, {
-        subjects: [`aegis.recommendations.${type ?? '>'}`],
-        ...(afterSeq !== undefined ? { afterSeq } : {}),
-      });
-      return source(tail, (m): RecommendationEvent | undefined => {
-        const e = json(m);
-        const data = e?.data as Record<string, unknown> | undefined;
-        if (e?.type !== 'aegis.recommendation.created' || !data) return undefined;
-        const rowTeam = String(data.team ?? '');
-        if (!inScope(context.principal, rowTeam) || (team !== null && rowTeam !== team)) return undefined;
-        return {
-          cursor: String(m.seq),
-          eventType: String(e.type),
-          time: new Date(String(e.time ?? Date.now())),
-          recommendation: toRecommendation(data),
-        };
-      });
+      return cloudEvents(
+        context,
+        {
+          subject: `aegis.recommendations.${type ?? '>'}`,
+          type: 'aegis.recommendation.created',
+          team: args.filter?.team ?? null,
+          after: args.after,
+        },
+        (base, data): RecommendationEvent => ({ ...base, recommendation: toRecommendation(data) }),
+      );
     },
   })
   recommendationCreated(
@@ -154,25 +170,16 @@ export class ControlSubscriptionResolver {
     description: 'New insights (`aegis.insight.opened`), optionally of one severity or team.',
     subscribe: async ({ args, context }: Data<{ filter?: InsightEventFilter | null; after?: string | null }>) => {
       const severity = token(args.filter?.severity, 'filter.severity');
-      const team = args.filter?.team ?? null;
-      const afterSeq = cursorSeq(args.after);
-      const tail = await context.services.bus.tail(STREAM, {
-        subjects: [`aegis.insights.${severity ?? '>'}`],
-        ...(afterSeq !== undefined ? { afterSeq } : {}),
-      });
-      return source(tail, (m): InsightEvent | undefined => {
-        const e = json(m);
-        const data = e?.data as Record<string, unknown> | undefined;
-        if (e?.type !== 'aegis.insight.opened' || !data) return undefined;
-        const rowTeam = String(data.team ?? '');
-        if (!inScope(context.principal, rowTeam) || (team !== null && rowTeam !== team)) return undefined;
-        return {
-          cursor: String(m.seq),
-          eventType: String(e.type),
-          time: new Date(String(e.time ?? Date.now())),
-          insight: toInsight(data),
-        };
-      });
+      return cloudEvents(
+        context,
+        {
+          subject: `aegis.insights.${severity ?? '>'}`,
+          type: 'aegis.insight.opened',
+          team: args.filter?.team ?? null,
+          after: args.after,
+        },
+        (base, data): InsightEvent => ({ ...base, insight: toInsight(data) }),
+      );
     },
   })
   insightCreated(
