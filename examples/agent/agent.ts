@@ -11,17 +11,18 @@ import { parseArgs } from 'node:util';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 
-/** What the agent may do (config.example.yaml). */
-interface AgentConfig {
+/** What the agent may do (config.example.yaml documents each field). */
+const agentConfigSchema = z.strictObject({
   /** Its name, in idempotency keys and logs. */
-  name: string;
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   /** Recommendation types it proposes actions for (`stop_idle`, `rightsize`, …). */
-  types: string[];
+  types: z.array(z.string().min(1)).min(1),
   /** Recommendations below this confidence (0–1) are left to people. */
-  minConfidence: number;
-  budget: { maxActionsPerHour: number; maxUsdPerHour: number };
-}
+  minConfidence: z.number().min(0).max(1),
+  budget: z.strictObject({ maxActionsPerHour: z.number().int().min(0), maxUsdPerHour: z.number().min(0) }),
+});
 
 /** What survives a restart: where each subscription was, and what the budget has spent. */
 interface AgentState {
@@ -55,7 +56,9 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.token) throw new Error('--token (or AEGIS_API_KEY) is required: an API key with the agent role');
-const config = parseYaml(readFileSync(args.config, 'utf8')) as AgentConfig;
+const parsed = agentConfigSchema.safeParse(parseYaml(readFileSync(args.config, 'utf8')));
+if (!parsed.success) throw new Error(`${args.config}: ${z.prettifyError(parsed.error)}`);
+const config = parsed.data;
 const state = loadState(args.state);
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ at: new Date().toISOString(), agent: config.name, msg, ...fields }));
