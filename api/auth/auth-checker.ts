@@ -4,7 +4,8 @@ import { forbiddenError, unauthenticatedError } from '../errors.ts';
 import { can, PERMISSIONS, type Permission } from './permissions.ts';
 
 /** Requirement of `@Authorized(ADMIN_ONLY)`: the admin role itself, for what no permission grants
- *  (managing API keys). */
+ *  (managing API keys), on a key of every team: keys are not team-owned, so a team-scoped admin that could
+ *  list, create or revoke them would see other teams' keys and could mint itself an unscoped one. */
 export const ADMIN_ONLY = 'role:admin';
 
 /** What `@Authorized(...)` takes: permissions (all of them are needed) or {@link ADMIN_ONLY}; none means
@@ -20,6 +21,10 @@ export const authChecker: AuthCheckerFn<ApiContext, string> = ({ context }, requ
   for (const r of requirements) {
     if (r === ADMIN_ONLY) {
       if (principal.role !== 'admin') throw forbiddenError(`role ${principal.role} may not do this: admin only`);
+      if (principal.team !== null)
+        throw forbiddenError(
+          `key ${principal.keyId} is limited to team ${principal.team}: this needs an admin key of every team`,
+        );
       continue;
     }
     if (!(PERMISSIONS as readonly string[]).includes(r)) throw new Error(`unknown permission ${r} in @Authorized`);
