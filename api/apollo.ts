@@ -1,19 +1,25 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../core/logger.ts';
 import type { ApiMetrics } from './api-metrics.ts';
+import type { ReadCache, ReadView } from './cache.ts';
 import type { ApiLimits } from './config.ts';
 import { formatApiError, rateLimitedError } from './errors.ts';
 import {
   aliasLimitRule,
+  createOperationCost,
   depthLimitRule,
-  operationCost,
   type RateLimitDecision,
   type RateLimiter,
 } from './limits/index.ts';
+import { responseCachePlugin } from './response-cache.ts';
 import type { ApiServerContext } from './schema/index.ts';
+import { READ_QUERY_FIELDS } from './schema/queries/index.ts';
 
 /** What the HTTP layer and the Apollo plugins share about one request. */
 export interface RequestState {
@@ -22,6 +28,8 @@ export interface RequestState {
   remoteAddress?: string | undefined;
   /** The rate limiter's answer, once the operation's cost was taken (for the `x-ratelimit-*` headers). */
   rateLimit?: RateLimitDecision;
+  /** The request's view of the read cache (what its read-side resolvers query through). */
+  readView?: ReadView;
 }
 
 /** The request being handled, so formatError (which Apollo calls without the context) can stamp
@@ -42,8 +50,11 @@ export function createApollo(params: {
   limiter: RateLimiter;
   metrics: ApiMetrics;
   logger: Logger;
+  /** Whole read-side answers are kept in it too (see responseCachePlugin); none without. */
+  readCache?: ReadCache;
 }): ApolloServer<ApiServerContext> {
   const { limits, limiter, metrics, logger } = params;
+  const operationCost = createOperationCost();
   const limitsPlugin: ApolloServerPlugin<ApiServerContext> = {
     async requestDidStart({ contextValue }) {
       const started = process.hrtime.bigint();
@@ -96,6 +107,20 @@ export function createApollo(params: {
     stopOnTerminationSignals: false,
     // Apollo logs through pino; its own messages are plain strings.
     logger,
-    plugins: [ApolloServerPluginLandingPageDisabled(), limitsPlugin],
+    // No cache hints are used: without the cache-control plugin Apollo does not wrap every field resolver.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      limitsPlugin,
+      ...(params.readCache
+        ? [
+            responseCachePlugin({
+              cache: params.readCache,
+              fields: READ_QUERY_FIELDS,
+              viewOf: () => requestStore.getStore()?.readView,
+            }),
+          ]
+        : []),
+    ],
   });
 }

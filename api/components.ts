@@ -39,6 +39,7 @@ export async function buildApi(
     config: config.api,
     keys,
     metrics: deps.metrics,
+    readCacheMs: config.api.readCacheMs,
   });
   if (!deps.devAdminKey) return { server };
   const dev = await ensureDevAdminKey(keys, config.dataDir);

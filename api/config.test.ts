@@ -14,6 +14,7 @@ describe('apiConfigSchema', () => {
       maxBodyBytes: 262_144,
       rateLimitPointsPerMinute: 20_000,
       keyCacheMs: 30_000,
+      readCacheMs: 5000,
       shutdownTimeoutMs: 10_000,
     });
   });

@@ -10,6 +10,9 @@ import type { ApiPrincipal } from './auth/permissions.ts';
 export interface ApiServices {
   config: AegisConfig;
   warehouse: Warehouse;
+  /** The read side's view of `warehouse`: SQL results served from memory for a few seconds (the API
+   *  server's read cache, api/cache.ts). Unset, the read side queries `warehouse`. */
+  reads?: Warehouse;
   bus: Bus;
   /** The control layer: every mutation on actions goes through it (policy, approvals, audit). */
   controller: Controller;

@@ -8,6 +8,7 @@ import type { Registry } from '../core/metrics.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { createApollo, type RequestState, requestStore } from './apollo.ts';
 import type { ApiKeyStore } from './auth/keys.ts';
+import { createReadCache, DEFAULT_READ_CACHE_MS } from './cache.ts';
 import type { ApiConfig } from './config.ts';
 import type { ApiServices } from './context.ts';
 import { errorResponseBody } from './errors.ts';
@@ -26,6 +27,10 @@ export interface ApiServerParams {
   keys: ApiKeyStore;
   /** The process registry: served on `/metrics`, and the API's own metrics are added to it. */
   metrics: Registry;
+  /** How long the read side serves a query's result from memory, in milliseconds: its staleness bound
+   *  for writes by other processes (the scorer, other replicas); this server's own writes drop the
+   *  cache at once. 0 disables the cache. @default DEFAULT_READ_CACHE_MS (5000) */
+  readCacheMs?: number;
 }
 
 /** The GraphQL API as a component; `url` and `port` are known once started (port 0 picks one). */
@@ -43,7 +48,14 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
  *  limit is per replica).
  *  @example const api = createApiServer({ services, config: parseApiConfig({ port: 0 }), keys, metrics }); await api.start(); */
 export function createApiServer(params: ApiServerParams): ApiServer {
-  const { services, config, keys } = params;
+  const { config, keys } = params;
+  // Read-side resolvers query through the cache; everything else writes (and reads, uncached) through
+  // `writes`, whose every write drops the cache, so a triage mutation's row shows in the next read.
+  const readCache = createReadCache({
+    warehouse: params.services.warehouse,
+    ttlMs: params.readCacheMs ?? DEFAULT_READ_CACHE_MS,
+  });
+  const services: ApiServices = { ...params.services, warehouse: readCache.writes, reads: readCache.reads };
   const logger = services.logger.child({ component: 'api' });
   const metrics = createApiMetrics(params.metrics);
   const limiter = createRateLimiter({ pointsPerMinute: config.rateLimitPointsPerMinute, clock: services.clock });
@@ -53,7 +65,7 @@ export function createApiServer(params: ApiServerParams): ApiServer {
   let apollo: ReturnType<typeof createApollo> | undefined;
   let port = 0;
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, url: URL): Promise<void> {
     const t0 = process.hrtime.bigint();
     const refuse = (status: number, code: string, message: string) => {
       metrics.observe({ type: undefined, codes: [code], seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
@@ -94,9 +106,15 @@ export function createApiServer(params: ApiServerParams): ApiServer {
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers))
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const context: ApiServerContext = { requestId, principal, services, keys, loaders: new Map() };
-    const reqState: RequestState = { requestId, remoteAddress: req.socket.remoteAddress };
+    const readView = readCache.view();
+    const context: ApiServerContext = {
+      requestId,
+      principal,
+      services: { ...services, reads: readView.reads },
+      keys,
+      loaders: new Map(),
+    };
+    const reqState: RequestState = { requestId, remoteAddress: req.socket.remoteAddress, readView };
     const response = await requestStore.run(reqState, () =>
       apollo!.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
@@ -117,9 +135,10 @@ export function createApiServer(params: ApiServerParams): ApiServer {
     const asked = req.headers['x-request-id'];
     const requestId = typeof asked === 'string' && REQUEST_ID_RE.test(asked) ? asked : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     try {
-      if (path === GRAPHQL_PATH) return await handleGraphQL(req, res, requestId);
+      if (path === GRAPHQL_PATH) return await handleGraphQL(req, res, requestId, url);
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
       if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
       if (path === '/readyz') {
@@ -157,6 +176,7 @@ export function createApiServer(params: ApiServerParams): ApiServer {
           limiter,
           metrics,
           logger,
+          readCache,
         });
         await apollo.start();
         http = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {

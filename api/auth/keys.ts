@@ -95,7 +95,12 @@ export function hashSecret(secret: string): string {
 export function createApiKeyStore(warehouse: Warehouse, options: ApiKeyStoreOptions = {}): ApiKeyStore {
   const cacheMs = options.cacheMs ?? 30_000;
   const clock = options.clock ?? Date.now;
-  const cache = new Map<string, { stored: StoredKey | null; expiresAt: number }>();
+  // One lookup per key id at a time: requests arriving while it runs share it. `expected` is the stored
+  // hash as bytes, decoded once rather than per request.
+  const cache = new Map<
+    string,
+    { found: Promise<{ stored: StoredKey; expected: Buffer } | null>; expiresAt: number }
+  >();
 
   async function read(keyId: string): Promise<StoredKey | null> {
     const rows = await warehouse.query<KeyRow>(
@@ -178,18 +183,27 @@ export function createApiKeyStore(warehouse: Warehouse, options: ApiKeyStoreOpti
       const now = clock();
       let entry = cacheMs > 0 ? cache.get(parsed.keyId) : undefined;
       if (!entry || entry.expiresAt <= now) {
-        entry = { stored: await read(parsed.keyId), expiresAt: now + cacheMs };
+        const fresh = {
+          found: read(parsed.keyId).then((stored) =>
+            stored ? { stored, expected: Buffer.from(stored.secretSha256, 'hex') } : null,
+          ),
+          expiresAt: now + cacheMs,
+        };
+        entry = fresh;
         if (cacheMs > 0) {
           if (cache.size >= MAX_CACHED) cache.clear();
-          cache.set(parsed.keyId, entry);
+          cache.set(parsed.keyId, fresh);
+          // A failed lookup is not remembered: the next request tries again.
+          fresh.found.catch(() => {
+            if (cache.get(parsed.keyId) === fresh) cache.delete(parsed.keyId);
+          });
         }
       }
-      const { stored } = entry;
-      if (!stored || stored.key.revokedAt !== null) return null;
-      const expected = Buffer.from(stored.secretSha256, 'hex');
-      const actual = Buffer.from(hashSecret(parsed.secret), 'hex');
-      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-      const { keyId, name, role, team } = stored.key;
+      const found = await entry.found;
+      if (!found || found.stored.key.revokedAt !== null) return null;
+      const actual = createHash('sha256').update(parsed.secret).digest();
+      if (found.expected.length !== actual.length || !timingSafeEqual(found.expected, actual)) return null;
+      const { keyId, name, role, team } = found.stored.key;
       return { keyId, name, role, team };
     },
   };

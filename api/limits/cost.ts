@@ -54,3 +54,29 @@ export function operationCost(params: {
     });
   return cost;
 }
+
+/** Most (operation name, variables) costs remembered per document; past it that document's are forgotten. */
+const MAX_COSTS_PER_DOCUMENT = 64;
+
+/** {@link operationCost} remembered per parsed document, operation name and variables: Apollo hands
+ *  the same document object to every request with the same query text (its document cache), so a
+ *  repeated operation is not walked again. Only costs within `maxCost` are kept (refusals are
+ *  recomputed); one schema and `maxCost` per returned function.
+ *  @example const cost = createOperationCost(); cost({ schema, document, variables, maxCost: 5000 }); */
+export function createOperationCost(): typeof operationCost {
+  const known = new WeakMap<DocumentNode, Map<string, number>>();
+  return (params) => {
+    const key = `${params.operationName ?? ''}\u0000${params.variables ? JSON.stringify(params.variables) : ''}`;
+    let costs = known.get(params.document);
+    const hit = costs?.get(key);
+    if (hit !== undefined) return hit;
+    const cost = operationCost(params);
+    if (!costs) {
+      costs = new Map();
+      known.set(params.document, costs);
+    }
+    if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.clear();
+    costs.set(key, cost);
+    return cost;
+  };
+}

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { buildSchema, type GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { aliasLimitRule } from './aliases.ts';
-import { operationCost } from './cost.ts';
+import { createOperationCost, operationCost } from './cost.ts';
 import { depthLimitRule } from './depth.ts';
 import { createRateLimiter } from './rate-limit.ts';
 
@@ -88,6 +88,21 @@ describe('operationCost', () => {
         expect((err as GraphQLError).message).toBe(`first must be an integer from 1 to 100 (got ${first})`);
       }
     }
+  });
+});
+
+describe('createOperationCost', () => {
+  it('answers as operationCost, per document and variables, and still refuses what is too costly', () => {
+    const cost = createOperationCost();
+    const doc = parse('query Q($n: Int) { items(first: $n) { nodes { id } } }');
+    const of = (variables: Record<string, unknown>, maxCost = 1_000_000) =>
+      cost({ schema, document: doc, variables, operationName: 'Q', maxCost });
+    expect(of({ n: 5 })).toBe(1 + 5 * 2);
+    expect(of({ n: 5 })).toBe(1 + 5 * 2);
+    expect(of({ n: 50 })).toBe(1 + 50 * 2);
+    expect(() => of({ n: 100 }, 100)).toThrow(/the limit is 100/);
+    expect(() => of({ n: 100 }, 100)).toThrow(/the limit is 100/);
+    expect(() => of({ n: 0 })).toThrow(/first must be an integer/);
   });
 });
 

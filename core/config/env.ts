@@ -31,6 +31,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   AEGIS_AUDIT_TRUST_FILE: { path: ['audit', 'trustFile'], type: 'string' },
   AEGIS_API_HOST: { path: ['api', 'host'], type: 'string' },
   AEGIS_API_PORT: { path: ['api', 'port'], type: 'number' },
+  AEGIS_API_READ_CACHE_MS: { path: ['api', 'readCacheMs'], type: 'number' },
 };
 
 /** Converts an env string to the key's type; a bad value is kept as the string so that zod names it. */

@@ -298,6 +298,11 @@ export const apiConfigSchema = z.strictObject({
   /** How long an authenticated key is remembered, in milliseconds: a revoked key keeps working on other
    *  replicas for at most this long. 0 looks every request's key up in ClickHouse. @default 30000 */
   keyCacheMs: z.number().int().min(0).default(30_000),
+  /** How long the read side (scores, SLOs, cost, insights, recommendations) serves a query result or a
+   *  whole read-only answer from memory, in milliseconds: the longest a change written by another process
+   *  (a scoring pass, another replica) takes to show. This server's own writes show at once; actions,
+   *  audit and keys are never cached. 0 turns the cache off. @default 5000 */
+  readCacheMs: z.number().int().min(0).default(5000),
   /** How long `stop()` waits for requests in flight before closing their connections, in milliseconds.
    *  @default 10000 */
   shutdownTimeoutMs: z.number().int().positive().default(10_000),

@@ -354,6 +354,57 @@ describe('API server', () => {
     });
   });
 
+  describe('read cache', () => {
+    const insight = (id: string, team: string) => ({
+      id,
+      version: 1,
+      kind: 'idle_resource',
+      severity: 'warning',
+      status: 'open',
+      subject: `res-${id}`,
+      service: 'svc-read-cache',
+      team,
+      title: 'Idle',
+      summary: '',
+      score: 0.7,
+      evidence: '[]',
+      started_at: Date.now(),
+      opened_at: Date.now(),
+      updated_at: Date.now(),
+      resolved_at: null,
+    });
+    const LIST = '{ insights(first: 5, filter: { service: "svc-read-cache" }) { nodes { id status team } } }';
+    const ids = (r: GqlResponse) => {
+      expect(r.errors).toBeUndefined();
+      return r.data.insights.nodes.map((n: { id: string; status: string }) => `${n.id}:${n.status}`).sort();
+    };
+
+    it('answers a repeated read from memory per team scope, and shows the API’s own write at once', async () => {
+      await store.warehouse.insert('insights', Buffer.from(`${JSON.stringify(insight('rc-pay', 'payments'))}\n`));
+      const make = async (name: string, role: string, team: string) =>
+        (await post(`mutation { createApiKey(name: "${name}", role: ${role}, team: "${team}") { token } }`)).data
+          .createApiKey.token as string;
+      const triager = await make('rc-triager', 'ANALYST', 'payments');
+      const searcher = await make('rc-searcher', 'VIEWER', 'search');
+
+      expect(ids(await post(LIST, { token: viewerToken }))).toEqual(['rc-pay:OPEN']);
+      // Same query, another team's key: its own (empty) answer, never the cached one of payments.
+      expect(ids(await post(LIST, { token: searcher }))).toEqual([]);
+
+      // A row written behind the API's back shows once the cache's TTL has passed, not before.
+      await store.warehouse.insert('insights', Buffer.from(`${JSON.stringify(insight('rc-late', 'payments'))}\n`));
+      expect(ids(await post(LIST, { token: viewerToken }))).toEqual(['rc-pay:OPEN']);
+
+      // A triage mutation through the API drops the cache: the next read sees it (and the row above).
+      const ack = await post('mutation { acknowledgeInsight(id: "rc-pay") { insight { status } } }', {
+        token: triager,
+      });
+      expect(ack.errors).toBeUndefined();
+      expect(ids(await post(LIST, { token: viewerToken }))).toEqual(['rc-late:OPEN', 'rc-pay:ACKNOWLEDGED']);
+      expect(ids(await post(LIST, { token: searcher }))).toEqual([]);
+    });
+  });
+
   describe('probes', () => {
     it('answers /healthz, /readyz and /metrics, and 404 elsewhere', async () => {
       const health = await fetch(`${server.url}/healthz`);

@@ -51,6 +51,8 @@ export const numOrNull = (v: unknown): number | null =>
 
 /** A JSON column parsed, or `fallback` when it is not JSON (never fails a whole page over one row). */
 export function parseJson<T>(text: string, fallback: T): T {
+  // An empty column (not read, or never set) is common: throwing and catching per row is not cheap.
+  if (text === '') return fallback;
   try {
     return JSON.parse(text) as T;
   } catch {

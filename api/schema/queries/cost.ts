@@ -6,7 +6,7 @@ import { pageSize } from '../connection.ts';
 import { timeRange } from './common.ts';
 import { readCost, readCostForecast, readIdleResources } from './cost-reads.ts';
 import { CostForecast, CostGroupBy, CostRow, Granularity, IdleWaste } from './cost-types.ts';
-import { requestNow } from './loaders.ts';
+import { readsOf, requestNow } from './loaders.ts';
 import { scopeTeam, teamConditions, teamOfService } from './scope.ts';
 import { budgetOf } from './teams.ts';
 
@@ -40,7 +40,7 @@ export class CostResolver {
       where.push('service = {service:String}');
       extra.service = service;
     }
-    return readCost(ctx.services.warehouse, {
+    return readCost(readsOf(ctx), {
       groupBy,
       granularity: g,
       range,
@@ -62,7 +62,7 @@ export class CostResolver {
     if (!known || (scoped !== null && scoped !== team)) {
       throw new NotFoundError(`team ${JSON.stringify(team)} not found`);
     }
-    const f = await readCostForecast(ctx.services.warehouse, team);
+    const f = await readCostForecast(readsOf(ctx), team);
     if (!f) return null;
     const budget = budgetOf(ctx, team);
     return { team, ...f, budget, overBudget: budget === null ? null : f.yhat > budget };
@@ -77,7 +77,7 @@ export class CostResolver {
   ): Promise<IdleWaste> {
     const size = pageSize(first);
     const { where, params } = teamConditions(ctx, team);
-    const all = await readIdleResources(ctx.services.warehouse, where, params);
+    const all = await readIdleResources(readsOf(ctx), where, params);
     return {
       totalMonthlyCost: all.reduce((a, r) => a + r.monthlyCost, 0),
       count: all.length,

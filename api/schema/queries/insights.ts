@@ -12,7 +12,7 @@ import {
   InsightFilter,
   Recommendation,
 } from './insight-types.ts';
-import { groupBy, loader } from './loaders.ts';
+import { groupBy, loader, readsOf } from './loaders.ts';
 import { teamConditions } from './scope.ts';
 
 /** The insight conditions of a filter plus the key's team scope, all bound parameters. */
@@ -42,13 +42,13 @@ export class InsightResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<InsightConnection> {
-    return readInsightPage(ctx.services.warehouse, insightFilter(ctx, filter), pageSize(first), after);
+    return readInsightPage(readsOf(ctx), insightFilter(ctx, filter), pageSize(first), after);
   }
 
   @Authorized('read')
   @Query(() => Insight, { description: 'One insight by id; NOT_FOUND outside your team.' })
   async insight(@Ctx() ctx: ApiContext, @Arg('id', () => String) id: string): Promise<Insight> {
-    const [found] = await readInsightsByIds(ctx.services.warehouse, [id], insightFilter(ctx, null));
+    const [found] = await readInsightsByIds(readsOf(ctx), [id], insightFilter(ctx, null));
     if (!found) throw new NotFoundError(`insight ${JSON.stringify(id)} not found`);
     return found;
   }
@@ -68,7 +68,7 @@ export class InsightResolver {
     const f = insightFilter(ctx, { team });
     f.where.push("status != 'resolved'", 'kind IN {findingKinds:Array(String)}');
     f.params.findingKinds = FINDING_KINDS[kind];
-    return readInsightPage(ctx.services.warehouse, f, pageSize(first), after);
+    return readInsightPage(readsOf(ctx), f, pageSize(first), after);
   }
 
   @FieldResolver(() => [Recommendation], { description: 'What to do about it, oldest first.' })
@@ -78,7 +78,7 @@ export class InsightResolver {
       'recommendationsByInsight',
       async (ids) =>
         groupBy(
-          await readRecommendationsBy(ctx.services.warehouse, 'insight_id', ids, teamConditions(ctx, null)),
+          await readRecommendationsBy(readsOf(ctx), 'insight_id', ids, teamConditions(ctx, null)),
           (r) => r.insightId,
         ),
       [] as Recommendation[],

@@ -1,5 +1,10 @@
 import DataLoader from 'dataloader';
+import type { Warehouse } from '../../../core/warehouse/index.ts';
 import type { ApiContext } from '../../context.ts';
+
+/** The store as the read side queries it: the server's read cache when it has one (results up to its
+ *  TTL old, see api/cache.ts), else the warehouse itself. Control-side reads use `services.warehouse`. */
+export const readsOf = (ctx: ApiContext): Warehouse => ctx.services.reads ?? ctx.services.warehouse;
 
 /**
  * The request's DataLoader named `name`, created on first use and kept in `ctx.loaders`, so every
@@ -44,13 +49,28 @@ export function groupBy<R>(rows: readonly R[], keyOf: (r: R) => string): Map<str
   return out;
 }
 
+/** The step "now" is rounded up to for the read side. @default 60000 (a minute) */
+export const REQUEST_NOW_STEP_MS = 60_000;
+
 /** "Now" for the whole operation, read from the clock once: default time ranges ending now must be
- *  the same for every resolver of a request, or their loaders would not share a batch. */
+ *  the same for every resolver of a request, or their loaders would not share a batch. It is rounded up
+ *  to the minute, so requests within a minute bind the same time parameters and share cached results
+ *  (api/cache.ts): a default range ends up to a minute after the clock (nothing is stored in the
+ *  future, so it holds what ends at the clock), and lookbacks start up to a minute later. */
 export function requestNow(ctx: ApiContext): number {
   let now = ctx.loaders.get('queries:now') as number | undefined;
   if (now === undefined) {
-    now = ctx.services.clock();
+    now = Math.ceil(ctx.services.clock() / REQUEST_NOW_STEP_MS) * REQUEST_NOW_STEP_MS;
     ctx.loaders.set('queries:now', now);
   }
   return now;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The start of a lookback of `lookbackMs` before the request's now, rounded down to the hour. A
+ *  lookback only bounds a scan ("the latest row since"), so up to an hour more changes no answer,
+ *  and an hourly step keeps its bound parameter, hence its cached result, the same all hour. */
+export function lookbackStart(ctx: ApiContext, lookbackMs: number): number {
+  return Math.floor((requestNow(ctx) - lookbackMs) / HOUR_MS) * HOUR_MS;
 }

@@ -5,7 +5,7 @@ import type { ApiContext } from '../../context.ts';
 import { pageSize } from '../connection.ts';
 import { type RowFilter, readInsightsByIds, readRecommendationPage, readRecommendationsBy } from './insight-reads.ts';
 import { Insight, Recommendation, RecommendationConnection, RecommendationFilter } from './insight-types.ts';
-import { loader } from './loaders.ts';
+import { loader, readsOf } from './loaders.ts';
 import { teamConditions } from './scope.ts';
 
 /** The recommendation conditions of a filter plus the key's team scope, all bound parameters. */
@@ -34,13 +34,13 @@ export class RecommendationResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<RecommendationConnection> {
-    return readRecommendationPage(ctx.services.warehouse, recommendationFilter(ctx, filter), pageSize(first), after);
+    return readRecommendationPage(readsOf(ctx), recommendationFilter(ctx, filter), pageSize(first), after);
   }
 
   @Authorized('read')
   @Query(() => Recommendation, { description: 'One recommendation by id; NOT_FOUND outside your team.' })
   async recommendation(@Ctx() ctx: ApiContext, @Arg('id', () => String) id: string): Promise<Recommendation> {
-    const [found] = await readRecommendationsBy(ctx.services.warehouse, 'id', [id], recommendationFilter(ctx, null));
+    const [found] = await readRecommendationsBy(readsOf(ctx), 'id', [id], recommendationFilter(ctx, null));
     if (!found) throw new NotFoundError(`recommendation ${JSON.stringify(id)} not found`);
     return found;
   }
@@ -51,9 +51,7 @@ export class RecommendationResolver {
       ctx,
       'insightById',
       async (ids) =>
-        new Map(
-          (await readInsightsByIds(ctx.services.warehouse, ids, teamConditions(ctx, null))).map((i) => [i.id, i]),
-        ),
+        new Map((await readInsightsByIds(readsOf(ctx), ids, teamConditions(ctx, null))).map((i) => [i.id, i])),
       null,
     ).load(r.insightId);
   }

@@ -17,11 +17,23 @@ export function teamOfService(catalog: Catalog, s: CatalogService): string {
 export const byName = (a: { name: string }, b: { name: string }): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
+const sortedServices = new WeakMap<Catalog, readonly CatalogService[]>();
+
+/** A catalog's services by name, sorted once per catalog (a catalog is replaced, not changed, on reload). */
+export function servicesByName(catalog: Catalog): readonly CatalogService[] {
+  let sorted = sortedServices.get(catalog);
+  if (!sorted) {
+    sorted = Object.freeze([...catalog.services].sort(byName));
+    sortedServices.set(catalog, sorted);
+  }
+  return sorted;
+}
+
 /** Catalogued services the request may see, by name. */
-export function visibleServices(ctx: ApiContext): CatalogService[] {
+export function visibleServices(ctx: ApiContext): readonly CatalogService[] {
   const catalog = ctx.services.catalog();
   const team = scopeTeam(ctx);
-  const all = [...catalog.services].sort(byName);
+  const all = servicesByName(catalog);
   return team === null ? all : all.filter((s) => teamOfService(catalog, s) === team);
 }
 

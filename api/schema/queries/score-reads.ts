@@ -85,11 +85,14 @@ export async function readScoreSeries(
 /** A stored score row as the GraphQL `Score`. */
 export function toScore(r: LatestScoreRow): Score {
   let components: Partial<ScoringComponent>[] = [];
-  try {
-    const parsed = JSON.parse(r.components) as unknown;
-    if (Array.isArray(parsed)) components = parsed;
-  } catch {
-    // a row that is not JSON shows no components rather than failing the page
+  // '' when the components were not read: no parse (a thrown SyntaxError per score is most of a page's time).
+  if (r.components !== '') {
+    try {
+      const parsed = JSON.parse(r.components) as unknown;
+      if (Array.isArray(parsed)) components = parsed;
+    } catch {
+      // a row that is not JSON shows no components rather than failing the page
+    }
   }
   return {
     dimension: r.dimension as ScoreDimension,

@@ -16,8 +16,8 @@ import type { Catalog, CatalogService } from '../../../scoring/catalog/index.ts'
 import type { ApiContext } from '../../context.ts';
 import { decodeCursor, pageSize, toConnection } from '../connection.ts';
 import { selects, timeRange } from './common.ts';
-import { loader, requestNow } from './loaders.ts';
-import { requireService, teamOfService, visibleServices } from './scope.ts';
+import { loader, lookbackStart, readsOf, requestNow } from './loaders.ts';
+import { requireService, scopeTeam, servicesByName, teamOfService } from './scope.ts';
 import { latestScores, scoreSeries } from './score-loaders.ts';
 import { Score, ScoreDimension, ScoreSeries } from './score-types.ts';
 import { readAnomalies, readForecasts, readSlos } from './service-reads.ts';
@@ -43,6 +43,18 @@ export function toService(catalog: Catalog, s: CatalogService): Service {
     system: s.system,
     lifecycle: s.lifecycle,
   };
+}
+
+const servicesOfCatalog = new WeakMap<Catalog, readonly Service[]>();
+
+/** Every service of a catalog as `Service`, by name: built once per catalog, shared (read-only) by requests. */
+function catalogServices(catalog: Catalog): readonly Service[] {
+  let list = servicesOfCatalog.get(catalog);
+  if (!list) {
+    list = Object.freeze(servicesByName(catalog).map((s) => Object.freeze(toService(catalog, s))));
+    servicesOfCatalog.set(catalog, list);
+  }
+  return list;
 }
 
 /** Pages a name-sorted list by name: the cursor is the last name seen. */
@@ -72,10 +84,9 @@ async function latestSlos(
   names: readonly string[],
   withBurn: boolean,
 ): Promise<Map<string, SloStatus[]>> {
-  const now = requestNow(ctx);
   const passWindowMs = Math.max(5 * 60_000, 3 * ctx.services.config.scoring.intervalSec * 1000);
   const read = (lookbackMs: number) =>
-    readSlos(ctx.services.warehouse, names, { sinceMs: now - lookbackMs, passWindowMs, withBurn });
+    readSlos(readsOf(ctx), names, { sinceMs: lookbackStart(ctx, lookbackMs), passWindowMs, withBurn });
   const found = await read(SLO_LOOKBACK_MS[0]);
   return found.size > 0 ? found : read(SLO_LOOKBACK_MS[1]);
 }
@@ -92,19 +103,18 @@ export class ServiceResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('filter', () => ServiceFilter, { nullable: true }) filter?: ServiceFilter | null,
   ): ServiceConnection {
-    const catalog = ctx.services.catalog();
     const search = filter?.search?.toLowerCase();
-    const list = visibleServices(ctx)
-      .filter((s) => !filter?.tier || s.tier === filter.tier)
-      .filter((s) => !filter?.team || teamOfService(catalog, s) === filter.team)
-      .filter(
-        (s) =>
-          !search ||
+    const scoped = scopeTeam(ctx);
+    const list = catalogServices(ctx.services.catalog()).filter(
+      (s) =>
+        (scoped === null || s.team === scoped) &&
+        (!filter?.tier || s.tier === filter.tier) &&
+        (!filter?.team || s.team === filter.team) &&
+        (!search ||
           s.name.toLowerCase().includes(search) ||
           s.title.toLowerCase().includes(search) ||
-          s.description.toLowerCase().includes(search),
-      )
-      .map((s) => toService(catalog, s));
+          s.description.toLowerCase().includes(search)),
+    );
     return pageByName(list, first, after);
   }
 
@@ -154,7 +164,7 @@ export class ServiceResolver {
     return loader(
       ctx,
       `anomalies:${range.fromMs}:${range.toMs}:${size}`,
-      (names) => readAnomalies(ctx.services.warehouse, names, range, size),
+      (names) => readAnomalies(readsOf(ctx), names, range, size),
       [] as Anomaly[],
     ).load(s.name);
   }
@@ -172,7 +182,7 @@ export class ServiceResolver {
     return loader(
       ctx,
       `forecasts:${JSON.stringify(metric ?? '')}:${size}`,
-      (names) => readForecasts(ctx.services.warehouse, names, metric ?? null, size),
+      (names) => readForecasts(readsOf(ctx), names, metric ?? null, size),
       [] as ForecastPoint[],
     ).load(s.name);
   }
