@@ -14,16 +14,12 @@ import { parseArgs } from 'node:util';
 import { scoringConfigSchema } from '../core/config/index.ts';
 import { silentLogger } from '../core/logger.ts';
 import { migrate, openEmbeddedWarehouse } from '../core/warehouse/index.ts';
-import { createPlatform } from '../ingest/simulator/index.ts';
 import { createAnomalyDetector, loadTf } from '../models/anomaly/index.ts';
-import { loadCatalog, loadSlos } from '../scoring/catalog/index.ts';
 import { DEFAULT_SIGNALS } from '../scoring/detection/signals.ts';
 import { createAnomalyWatcher, detectorOptions } from '../scoring/detection/watcher.ts';
-import { writeSimulatorDefinitions } from '../scoring/service/definitions.ts';
 import { createCapacityForecaster } from '../scoring/service/forecast-pass.ts';
 import { runScoringPass } from '../scoring/service/pass.ts';
 import { passSettings } from '../scoring/service/scorer.ts';
-import { objectiveTargets } from '../scoring/service/slo-targets.ts';
 import { tempDir } from '../test/harness/index.ts';
 import { seedPlatformStore } from './seed-platform.ts';
 import { storeSimulated } from './store-direct.ts';
@@ -42,7 +38,6 @@ const days = Number(args.days);
 const log = (text: string) => process.stderr.write(`[bench:scoring] ${text}\n`);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 
 // 1. Throughput of the detector the watcher runs on minute series.
 const tf = await loadTf();
