@@ -1,7 +1,7 @@
 // npm run bench:api [-- --services N --days N --duration S --connections C]: the GraphQL API under
 // load. Seeds a store as a platform of N services (default 1,000) looks after `days` (default 30) of
-// AEGIS running: telemetry through the ingest writer's row encoding, a real scoring pass, and the score
-// history a scorer keeps (one stored pass per hour). Starts the API server on it, then drives each of
+// AEGIS running: telemetry through the pipeline (published on NATS, stored by the ingest writer), a
+// real scoring pass, and the score history a scorer keeps (one stored pass per hour). Starts the API server on it, then drives each of
 // the five main queries, and `{ __typename }` as the ceiling, with autocannon from a second process.
 // Prints one final JSON line; progress goes to stderr.
 
@@ -14,9 +14,11 @@ import { aegisConfigSchema } from '../core/config/index.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createMetricsRegistry } from '../core/metrics.ts';
 import { migrate, openEmbeddedWarehouse } from '../core/warehouse/index.ts';
+import { buildIngestWriter } from '../ingest/components.ts';
+import { createTelemetryPublisher } from '../ingest/publisher.ts';
 import { buildScorer } from '../scoring/components.ts';
 import { startTestNats, tempDir } from '../test/harness/index.ts';
-import { seedPlatformStore } from './seed-platform.ts';
+import { seedPlatformStore, type TelemetrySink } from './seed-platform.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +32,7 @@ const services = Number(args.services);
 const days = Number(args.days);
 const log = (text: string) => process.stderr.write(`[bench:api] ${text}\n`);
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 
 /** The five main queries: what the overview page, an analyst and an agent ask most. */
 const QUERIES: Record<string, string> = {
@@ -103,7 +106,31 @@ const wh = await openEmbeddedWarehouse({ path: `${dir.path}/clickhouse`, databas
 try {
   await migrate(wh);
   const now = Math.floor(Date.now() / MIN) * MIN - 5 * MIN;
-  const seeded = await seedPlatformStore(wh, { services, days, nowMs: now, dir: dir.path, log });
+  // Through the pipeline: the simulated platform's telemetry is published on NATS and stored by the ingest
+  // writer, as `aegis start` does it.
+  const writer = buildIngestWriter(aegisConfigSchema.parse({ dataDir: dir.path }), {
+    bus: nats.bus,
+    warehouse: wh,
+    logger: silentLogger(),
+    metrics: createMetricsRegistry(),
+  });
+  await writer.start();
+  const publisher = createTelemetryPublisher({ bus: nats.bus, source: 'bench' });
+  const viaPipeline: TelemetrySink = async (platform, fromMs, toMs, kinds, progress) => {
+    let records = 0;
+    for (let t = fromMs; t < toMs; t += HOUR * 6) {
+      const g = platform.generate(t, Math.min(toMs, t + HOUR * 6), kinds);
+      for (const kind of kinds) records += (await publisher.publish(kind, g[kind] as never)).records;
+      progress(Math.min(toMs, t + HOUR * 6) - fromMs, records);
+    }
+    for (;;) {
+      const p = await nats.bus.consumerPending('TELEMETRY', 'ingest-writer');
+      if (p.pending === 0 && p.ackPending === 0) return records;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const seeded = await seedPlatformStore(wh, { services, days, nowMs: now, dir: dir.path, log, sink: viaPipeline });
+  await writer.stop();
   const config = aegisConfigSchema.parse({
     dataDir: dir.path,
     simulator: seeded.platformConfig,

@@ -1,10 +1,12 @@
 // Seeds a store with what a platform of N services looks like after `days` of AEGIS running: minute
 // metrics for the last hours, inventory, access logs, cost history and the hourly SLI counts a
-// scorer keeps. Shared by the scoring and API benchmarks; records go through the ingest writer's row
-// encoding (bench/store-direct.ts), not through NATS.
+// scorer keeps. Shared by the scoring and API benchmarks: by default records go through the ingest
+// writer's row encoding straight into the tables (bench/store-direct.ts); a sink may take them
+// through NATS and the ingest writer instead (bench/api.ts).
 
 import type { Warehouse } from '../core/warehouse/index.ts';
 import { createPlatform, type Platform } from '../ingest/simulator/index.ts';
+import type { TelemetryKind } from '../schemas/index.ts';
 import { type Catalog, loadCatalog, loadSlos, type SloDefinition } from '../scoring/catalog/index.ts';
 import { writeSimulatorDefinitions } from '../scoring/service/definitions.ts';
 import { objectiveTargets } from '../scoring/service/slo-targets.ts';
@@ -25,17 +27,37 @@ export interface SeededPlatform {
 }
 
 /** Seeds `wh` for a platform of `services` services ending at `nowMs`; definitions go under `dir`. */
+/** How telemetry of [fromMs, toMs) reaches the store; returns the records stored. */
+export type TelemetrySink = (
+  platform: Platform,
+  fromMs: number,
+  toMs: number,
+  kinds: readonly TelemetryKind[],
+  progress: (doneMs: number, rows: number) => void,
+) => Promise<number>;
+
+/** Seeds `wh` for a platform of `services` services ending at `nowMs`; definitions go under `dir`.
+ *  `sink` says how telemetry gets in. @default straight into the tables (bench/store-direct.ts) */
 export async function seedPlatformStore(
   wh: Warehouse,
-  options: { services: number; days: number; nowMs: number; dir: string; log: (text: string) => void },
+  options: {
+    services: number;
+    days: number;
+    nowMs: number;
+    dir: string;
+    log: (text: string) => void;
+    sink?: TelemetrySink;
+  },
 ): Promise<SeededPlatform> {
+  const sink: TelemetrySink =
+    options.sink ?? ((p, from, to, kinds, progress) => storeSimulated(wh, p, from, to, kinds, progress));
   const { services, days, nowMs: now, log } = options;
   const platformConfig = { services, teams: Math.max(1, Math.round(services / 10)), seed: 42 };
   const platform = createPlatform(platformConfig);
   let seeded = 0;
   const seed = async (label: string, fromMs: number, kinds: ('metrics' | 'cost' | 'access' | 'resources')[]) => {
     const t0 = performance.now();
-    seeded += await storeSimulated(wh, platform, fromMs, now, kinds, (done, rows) =>
+    seeded += await sink(platform, fromMs, now, kinds, (done, rows) =>
       log(`  ${label}: ${(done / HOUR).toFixed(0)} h, ${rows.toLocaleString('en-US')} rows`),
     );
     log(`seeded ${label} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
