@@ -118,10 +118,22 @@ try {
   const publisher = createTelemetryPublisher({ bus: nats.bus, source: 'bench' });
   const viaPipeline: TelemetrySink = async (platform, fromMs, toMs, kinds, progress) => {
     let records = 0;
-    for (let t = fromMs; t < toMs; t += HOUR * 6) {
-      const g = platform.generate(t, Math.min(toMs, t + HOUR * 6), kinds);
-      for (const kind of kinds) records += (await publisher.publish(kind, g[kind] as never)).records;
-      progress(Math.min(toMs, t + HOUR * 6) - fromMs, records);
+    for (let t = fromMs; t < toMs; t += HOUR * 2) {
+      const g = platform.generate(t, Math.min(toMs, t + HOUR * 2), kinds);
+      for (const kind of kinds) {
+        // The writer shares this process: a publish may time out while it inserts. Message ids make a
+        // republish of what did land a duplicate, so retrying is safe.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            records += (await publisher.publish(kind, g[kind] as never)).records;
+            break;
+          } catch (err) {
+            if (attempt >= 5 || !(err as { retryable?: boolean }).retryable) throw err;
+            await new Promise((r) => setTimeout(r, 1000 * attempt));
+          }
+        }
+      }
+      progress(Math.min(toMs, t + HOUR * 2) - fromMs, records);
     }
     for (;;) {
       const p = await nats.bus.consumerPending('TELEMETRY', 'ingest-writer');
