@@ -3,6 +3,7 @@ import { messageOf } from '../core/errors.ts';
 import { type Component, type ComponentState, sleep } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import type { RecommendationRow } from '../scoring/insights/types.ts';
+import { automationLevel } from './actions/action-types.ts';
 import type { ActionEventStore } from './actions/events.ts';
 import { proposalFromRecommendation } from './actions/recommendations.ts';
 import type { ActionService } from './actions/service.ts';
@@ -51,7 +52,7 @@ export function createController(params: ControllerParams): Controller {
   let loop: Promise<void> | undefined;
   let sweeping: Promise<string[]> | undefined;
 
-  const automated = (type: string) => (config.automation.types[type] ?? config.automation.default) !== 'manual';
+  const automated = (type: string) => automationLevel(config.automation, type) !== 'manual';
 
   const refused = new Set<string>();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ControlConfig } from '../../core/config/index.ts';
 
 /** What an action type acts on: a service, one cloud resource, or a principal (a user or role). */
 export type TargetKind = 'service' | 'resource' | 'principal';
@@ -89,4 +90,12 @@ export const ACTION_TYPES: Readonly<Record<string, ActionTypeSpec>> = {
 /** The spec of a type, or undefined. */
 export function actionTypeSpec(type: string): ActionTypeSpec | undefined {
   return Object.hasOwn(ACTION_TYPES, type) ? ACTION_TYPES[type] : undefined;
+}
+
+/** How far AEGIS acts on its own for a type (`control.automation`): its own level, else the default. */
+export function automationLevel(
+  automation: ControlConfig['automation'],
+  type: string,
+): ControlConfig['automation']['default'] {
+  return automation.types[type] ?? automation.default;
 }

@@ -14,9 +14,10 @@ import {
   type Voter,
 } from '../approvals/index.ts';
 import type { AuditKind, AuditLog, AuditRecord } from '../audit/index.ts';
-import { inChangeWindow } from '../execution/guards.ts';
+import { activeFreeze, inChangeWindow } from '../execution/guards.ts';
 import type { Locks } from '../locks.ts';
 import type { PolicyInput, PolicySet } from '../policy/index.ts';
+import { automationLevel } from './action-types.ts';
 import type { ActionEvent, ActionEventKind, ActionEventStore, ActionListFilter } from './events.ts';
 import { type ActionState, transition } from './lifecycle.ts';
 import type { PlatformState } from './platform-state.ts';
@@ -177,11 +178,6 @@ export function createActionService(params: ActionServiceParams): ActionService 
     }
   }
 
-  /** The state an automation level and a policy effect lead to. */
-  function automationOf(type: string): ControlConfig['automation']['default'] {
-    return params.control.automation.types[type] ?? params.control.automation.default;
-  }
-
   async function propose(input: unknown, actor: Actor): Promise<ActionView> {
     const resolved = resolveProposal(input, params.catalog());
     const { proposal, spec, target } = resolved;
@@ -230,11 +226,11 @@ export function createActionService(params: ActionServiceParams): ActionService 
           openIncidents,
           burnRate: { firing: burn.firing, severity: burn.severity },
           changeWindow: inChangeWindow(params.control.execution.changeWindows, nowMs),
-          freeze: params.control.execution.freezes.some((f) => nowMs >= Date.parse(f.from) && nowMs < Date.parse(f.to)),
+          freeze: activeFreeze(params.control.execution.freezes, nowMs) !== undefined,
         },
       };
       const decision = params.policy.current().evaluate(policyInput, { nowMs });
-      const automation = automationOf(spec.type);
+      const automation = automationLevel(params.control.automation, spec.type);
       // approve-then-auto: a person looks even where policy allows; the owning team by default.
       const effect =
         decision.effect === 'allow' && automation === 'approve-then-auto' ? 'require_approval' : decision.effect;
@@ -357,7 +353,7 @@ export function createActionService(params: ActionServiceParams): ActionService 
           } else if (
             view.state === 'approved' &&
             nowMs - view.updatedAtMs > params.approvals.expiryMs &&
-            automationOf(view.type) === 'manual'
+            automationLevel(params.control.automation, view.type) === 'manual'
           ) {
             // A stale approval is not a licence: the platform it was given for has moved on.
             await record(view, 'expired', transition(view.id, view.state, 'expired'), 'controller', {

@@ -28,7 +28,7 @@ export {
   auditEntrySchema,
   GENESIS_HASH,
 } from './record.ts';
-export { readAuditPages } from './rows.ts';
+export { AUDIT_SELECT, type AuditRow, readAuditPages, toAuditRecord } from './rows.ts';
 export {
   type AuditBreak,
   type AuditBreakReason,

@@ -2,7 +2,7 @@ import type { Warehouse } from '../../core/warehouse/index.ts';
 import type { AuditRecord } from './record.ts';
 
 /** `audit_log` as it comes back from a read. */
-interface AuditRow {
+export interface AuditRow {
   seq: number;
   ts: number;
   kind: string;
@@ -19,7 +19,7 @@ interface AuditRow {
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The columns read back, with ts as epoch milliseconds (what the hash covers). */
-const SELECT = `seq, toUnixTimestamp64Milli(ts) AS ts, kind, actor, subject, payload, prev_hash, hash, key_id, signature`;
+export const AUDIT_SELECT = `seq, toUnixTimestamp64Milli(ts) AS ts, kind, actor, subject, payload, prev_hash, hash, key_id, signature`;
 
 /** Checks a table name before it is spliced into SQL (ClickHouse binds no identifiers in every driver). */
 export function auditTable(table = 'audit_log'): string {
@@ -39,7 +39,7 @@ export async function* readAuditPages(
   const to = options.toSeq ?? Number.MAX_SAFE_INTEGER;
   const fetch = (after: number) => {
     const rows = warehouse.query<AuditRow>(
-      `SELECT ${SELECT} FROM ${table} WHERE seq > {after:UInt64} AND seq <= {to:UInt64} ORDER BY seq LIMIT {n:UInt32}`,
+      `SELECT ${AUDIT_SELECT} FROM ${table} WHERE seq > {after:UInt64} AND seq <= {to:UInt64} ORDER BY seq LIMIT {n:UInt32}`,
       { after, to, n: pageRows },
     );
     // Awaited below; this only keeps an abandoned prefetch (the caller stopped early) from being unhandled.
@@ -54,7 +54,7 @@ export async function* readAuditPages(
     const more = rows.length === pageRows;
     // The engine reads the next page on its own threads while the caller checks this one.
     if (more) next = fetch(Number(rows[rows.length - 1]!.seq));
-    yield rows.map(toRecord);
+    yield rows.map(toAuditRecord);
     if (!more) return;
   }
 }
@@ -62,13 +62,14 @@ export async function* readAuditPages(
 /** The last `n` records, newest first. */
 export async function readAuditTail(warehouse: Warehouse, n: number, table?: string): Promise<AuditRecord[]> {
   const rows = await warehouse.query<AuditRow>(
-    `SELECT ${SELECT} FROM ${auditTable(table)} ORDER BY seq DESC LIMIT {n:UInt32}`,
+    `SELECT ${AUDIT_SELECT} FROM ${auditTable(table)} ORDER BY seq DESC LIMIT {n:UInt32}`,
     { n },
   );
-  return rows.map(toRecord);
+  return rows.map(toAuditRecord);
 }
 
-function toRecord(r: AuditRow): AuditRecord {
+/** A record from its row; `prevSignature` is left empty (the previous row's `signature`). */
+export function toAuditRecord(r: AuditRow): AuditRecord {
   return {
     seq: Number(r.seq),
     ts: Number(r.ts),

@@ -36,7 +36,7 @@ export function checkGuards(input: GuardInput, config: ExecutionConfig): Hold | 
     };
   }
   if (input.addsRisk) {
-    const freeze = config.freezes.find((f) => nowMs >= Date.parse(f.from) && nowMs < Date.parse(f.to));
+    const freeze = activeFreeze(config.freezes, nowMs);
     if (freeze) {
       return {
         guard: 'freeze',
@@ -73,6 +73,14 @@ export function checkGuards(input: GuardInput, config: ExecutionConfig): Hold | 
 }
 
 type Window = ExecutionConfig['changeWindows'][number];
+
+/** The freeze in force at `nowMs`, if any. */
+export function activeFreeze(
+  freezes: ExecutionConfig['freezes'],
+  nowMs: number,
+): ExecutionConfig['freezes'][number] | undefined {
+  return freezes.find((f) => nowMs >= Date.parse(f.from) && nowMs < Date.parse(f.to));
+}
 
 /** Whether `nowMs` falls in one of the windows (UTC). */
 export function inChangeWindow(windows: readonly Window[], nowMs: number): boolean {

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import {
+  AUDIT_SELECT,
   type AuditRecord,
+  type AuditRow,
   createFileAuditWitness,
   readTrustedKeys,
+  toAuditRecord,
   trustFileOf,
   verifyAuditLog,
   witnessFileOf,
@@ -18,39 +21,10 @@ import { AuditIntegrity, AuditLogRecordConnection, toAuditLogRecord } from './ty
 /** How long an integrity verdict is served from cache: verifying a long chain reads all of it. */
 export const AUDIT_INTEGRITY_CACHE_MS = 30_000;
 
-const SELECT = `seq, toUnixTimestamp64Milli(ts) AS ts, kind, actor, subject, payload, prev_hash, hash, key_id, signature`;
-
 /** SQL condition for the records a team-scoped key sees: those about its team's actions, and the triage
  *  records (acknowledgements, dismissals) that name its team. */
 export const AUDIT_TEAM_CONDITION = `(subject IN (SELECT action_id FROM action_events WHERE team = {scopeTeam:String})
   OR JSONExtractString(payload, 'team') = {scopeTeam:String})`;
-
-interface AuditRow {
-  seq: number;
-  ts: number;
-  kind: string;
-  actor: string;
-  subject: string;
-  payload: string;
-  prev_hash: string;
-  hash: string;
-  key_id: string;
-  signature: string;
-}
-
-const toRecord = (r: AuditRow): AuditRecord => ({
-  seq: Number(r.seq),
-  ts: Number(r.ts),
-  kind: r.kind,
-  actor: r.actor,
-  subject: r.subject,
-  payload: r.payload,
-  prevHash: r.prev_hash,
-  prevSignature: '',
-  hash: r.hash,
-  keyId: r.key_id,
-  signature: r.signature,
-});
 
 /** Records with seq > afterSeq in seq order (at most `limit`), limited to a team when given. */
 export async function readAuditRecords(
@@ -58,11 +32,11 @@ export async function readAuditRecords(
   params: { afterSeq: number; limit: number; team: string | null },
 ): Promise<AuditRecord[]> {
   const rows = await wh.query<AuditRow>(
-    `SELECT ${SELECT} FROM audit_log WHERE seq > {after:UInt64} ${params.team !== null ? `AND ${AUDIT_TEAM_CONDITION}` : ''}
+    `SELECT ${AUDIT_SELECT} FROM audit_log WHERE seq > {after:UInt64} ${params.team !== null ? `AND ${AUDIT_TEAM_CONDITION}` : ''}
      ORDER BY seq LIMIT {n:UInt32}`,
     { after: params.afterSeq, n: params.limit, ...(params.team !== null ? { scopeTeam: params.team } : {}) },
   );
-  return rows.map(toRecord);
+  return rows.map(toAuditRecord);
 }
 
 /** Integrity verdicts per server (its services), shared by concurrent requests while one runs. */
