@@ -89,7 +89,9 @@ describe('README.md', () => {
       .map((line) => line.trim())
       .filter((line) => line !== '' && !line.startsWith('#'));
     expect(commands).toHaveLength(2);
-    expect(commands[0]).toMatch(/apt-get install -y nats-server && npm ci && npm start$/);
+    expect(commands[0]).toMatch(/apt-get install -y nats-server chromium && npm ci && npm start$/);
+    // CI installs the same Debian packages when they are missing.
+    for (const pkg of ['nats-server', 'chromium']) expect(read('.ci/run')).toContain(`missing+=(${pkg})`);
     expect(commands[1]).toBe('npm test');
     // CI runs exactly the README's test command, after the same set-up.
     const ci = read('.ci/run').trim().split('\n');
