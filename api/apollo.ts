@@ -23,7 +23,12 @@ import { READ_QUERY_FIELDS } from './schema/queries/index.ts';
 
 /** What the HTTP layer and the Apollo plugins share about one request. */
 export interface RequestState {
+  /** Echoed in `x-request-id`, stamped on every error and bound in `logger`. */
   requestId: string;
+  /** The server's logger with `requestId` bound: what everything about this request logs through. */
+  logger: Logger;
+  /** The authenticated key's id, once known (for the access log; never the key itself). */
+  keyId?: string;
   /** The client's address: anonymous requests are charged to it. */
   remoteAddress?: string | undefined;
   /** The rate limiter's answer, once the operation's cost was taken (for the `x-ratelimit-*` headers). */
@@ -32,8 +37,8 @@ export interface RequestState {
   readView?: ReadView;
 }
 
-/** The request being handled, so formatError (which Apollo calls without the context) can stamp
- *  errors with its request id. */
+/** The request being handled (set by the HTTP server around the whole request), so formatError and the
+ *  plugins, which Apollo calls without the context, reach its request id and logger. */
 export const requestStore = new AsyncLocalStorage<RequestState>();
 
 /** Who a request's cost is charged to: its key, or its address when it has none. */
@@ -101,8 +106,10 @@ export function createApollo(params: {
     validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
     parseOptions: { maxTokens: limits.maxTokens },
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) =>
-      formatApiError(formatted, error, requestStore.getStore()?.requestId ?? 'unknown', logger),
+    formatError: (formatted, error) => {
+      const request = requestStore.getStore();
+      return formatApiError(formatted, error, request?.requestId ?? 'unknown', request?.logger ?? logger);
+    },
     introspection: true,
     stopOnTerminationSignals: false,
     // Apollo logs through pino; its own messages are plain strings.

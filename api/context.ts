@@ -17,6 +17,8 @@ export interface ApiServices {
   /** The control layer: every mutation on actions goes through it (policy, approvals, audit). */
   controller: Controller;
   catalog: () => Catalog;
+  /** In a request's context, the server's logger with the request's `requestId` bound: log through it
+   *  and the line ties to the request's access-log line. */
   logger: Logger;
   clock: () => number;
 }

@@ -15,6 +15,7 @@ import { errorResponseBody } from './errors.ts';
 import { BodyTooLargeError, createRateLimiter, readBody } from './limits/index.ts';
 import { checkReadiness } from './readiness.ts';
 import { type ApiServerContext, buildApiSchema } from './schema/index.ts';
+import { createStaticHandler, overviewAssets } from './static-assets.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions.ts';
 
 /** Path of GraphQL over HTTP (POST, GET) and over WebSocket. */
@@ -43,6 +44,9 @@ export interface ApiServer extends Component {
 /** A request id a client may choose: short and plain, so it is safe in headers and logs. */
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Paths polled by orchestrators and Prometheus: their access-log lines go at debug. */
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** The API server: `/graphql` (Apollo over node:http, and graphql-ws subscriptions on the same path),
  *  `/healthz`, `/readyz`, `/metrics`, 404 elsewhere. Stateless: run as many replicas as needed (the rate
  *  limit is per replica).
@@ -56,14 +60,54 @@ export function createApiServer(params: ApiServerParams): ApiServer {
     ttlMs: params.readCacheMs ?? DEFAULT_READ_CACHE_MS,
   });
   const services: ApiServices = { ...params.services, warehouse: readCache.writes, reads: readCache.reads };
-  const logger = services.logger.child({ component: 'api' });
+  // buildApi hands in a logger already bound to the component: bind it once, not twice.
+  const logger =
+    services.logger.bindings().component === 'api' ? services.logger : services.logger.child({ component: 'api' });
   const metrics = createApiMetrics(params.metrics);
   const limiter = createRateLimiter({ pointsPerMinute: config.rateLimitPointsPerMinute, clock: services.clock });
+  // The overview page at `/` and its assets: embedded mode has no Grafana.
+  const overview = createStaticHandler(overviewAssets(), '/assets/');
   let state: ComponentState = 'idle';
   let http: Server | undefined;
   let ws: SubscriptionServer | undefined;
   let apollo: ReturnType<typeof createApollo> | undefined;
   let port = 0;
+
+  /** Every HTTP request: its id (the client's when it is a sane token), a logger bound to it for the whole
+   *  request, and one access-log line when the response ends. */
+  function serve(req: IncomingMessage, res: ServerResponse): void {
+    const started = process.hrtime.bigint();
+    const asked = req.headers['x-request-id'];
+    const requestId = typeof asked === 'string' && REQUEST_ID_RE.test(asked) ? asked : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const request: RequestState = {
+      requestId,
+      logger: logger.child({ requestId }),
+      remoteAddress: req.socket.remoteAddress,
+    };
+    const path = (req.url ?? '/').split('?')[0]!.slice(0, 256);
+    res.once('close', () => {
+      const line = {
+        method: req.method,
+        path,
+        status: res.statusCode,
+        durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+        ...(request.keyId ? { keyId: request.keyId } : {}),
+        ...(res.writableFinished ? {} : { aborted: true }),
+      };
+      // Probes and scrapes come every few seconds: at info they would drown the requests that matter.
+      if (PROBE_PATHS.has(path)) request.logger.debug(line, 'request');
+      else request.logger.info(line, 'request');
+    });
+    requestStore
+      .run(request, () => handle(req, res))
+      .catch((err: unknown) => {
+        // Only a request line the URL parser refuses gets here; handle() answers every other failure.
+        request.logger.warn({ err: String(err) }, 'unreadable request');
+        if (!res.headersSent) send(res, 400, 'text/plain', 'bad request\n');
+        else res.destroy();
+      });
+  }
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, url: URL): Promise<void> {
     const t0 = process.hrtime.bigint();
@@ -82,6 +126,8 @@ export function createApiServer(params: ApiServerParams): ApiServer {
       principal = token ? await keys.authenticate(token) : null;
       if (!principal) return refuse(401, 'UNAUTHENTICATED', 'the API key is invalid or revoked');
     }
+    const request = requestStore.getStore()!;
+    if (principal) request.keyId = principal.keyId;
     let body: unknown;
     if (req.method === 'POST') {
       let raw: Buffer;
@@ -110,17 +156,15 @@ export function createApiServer(params: ApiServerParams): ApiServer {
     const context: ApiServerContext = {
       requestId,
       principal,
-      services: { ...services, reads: readView.reads },
+      services: { ...services, reads: readView.reads, logger: request.logger },
       keys,
       loaders: new Map(),
     };
-    const reqState: RequestState = { requestId, remoteAddress: req.socket.remoteAddress, readView };
-    const response = await requestStore.run(reqState, () =>
-      apollo!.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
-        context: async () => context,
-      }),
-    );
+    request.readView = readView;
+    const response = await apollo!.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
+      context: async () => context,
+    });
     for (const [k, v] of response.headers) res.setHeader(k, v);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
@@ -132,15 +176,14 @@ export function createApiServer(params: ApiServerParams): ApiServer {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const asked = req.headers['x-request-id'];
-    const requestId = typeof asked === 'string' && REQUEST_ID_RE.test(asked) ? asked : randomUUID();
-    res.setHeader('x-request-id', requestId);
+    const { requestId, logger } = requestStore.getStore()!;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     try {
       if (path === GRAPHQL_PATH) return await handleGraphQL(req, res, requestId, url);
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
       if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
+      if (overview.handles(path)) return await overview.serve(req, res, path);
       if (path === '/readyz') {
         const readiness = await checkReadiness({ ...services, logger });
         return send(res, readiness.ready ? 200 : 503, 'application/json', JSON.stringify(readiness));
@@ -148,7 +191,7 @@ export function createApiServer(params: ApiServerParams): ApiServer {
       if (path === '/metrics') return send(res, 200, params.metrics.contentType, await params.metrics.metrics());
       return send(res, 404, 'text/plain', 'not found\n');
     } catch (err) {
-      logger.error({ err, requestId, path }, 'API request failed');
+      logger.error({ err, path }, 'API request failed');
       if (!res.headersSent)
         send(res, 500, 'application/json', errorResponseBody('INTERNAL_SERVER_ERROR', 'internal error', requestId));
       else res.destroy();
@@ -179,9 +222,7 @@ export function createApiServer(params: ApiServerParams): ApiServer {
           readCache,
         });
         await apollo.start();
-        http = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {
-          void handle(req, res);
-        });
+        http = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, serve);
         ws = attachSubscriptionServer({
           http,
           path: GRAPHQL_PATH,
@@ -215,7 +256,8 @@ export function createApiServer(params: ApiServerParams): ApiServer {
         return;
       }
       state = 'stopping';
-      const deadlineMs = options.deadlineMs ?? config.shutdownTimeoutMs;
+      // The configured timeout applies even when the caller's deadline is longer (roles pass 30 s).
+      const deadlineMs = Math.min(options.deadlineMs ?? Number.POSITIVE_INFINITY, config.shutdownTimeoutMs);
       // Sockets first (their operations complete), then no new HTTP connections; in-flight requests
       // finish until the deadline, after which their connections are cut.
       await ws?.close().catch((err: unknown) => logger.warn({ err }, 'closing WebSocket server failed'));

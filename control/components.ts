@@ -3,6 +3,7 @@ import type { Bus, Served } from '../core/bus/index.ts';
 import type { AegisConfig } from '../core/config/index.ts';
 import { ConfigError, messageOf } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Registry } from '../core/metrics.ts';
 import type { Warehouse } from '../core/warehouse/index.ts';
 import type { Platform } from '../ingest/simulator/index.ts';
 import type { Catalog } from '../scoring/catalog/index.ts';
@@ -49,6 +50,8 @@ export interface ControlDeps {
   clock?: () => number;
   /** Run sweeps on a timer. @default true */
   schedule?: boolean;
+  /** The process registry for the control layer's self-metrics (decisions, approvals, audit). */
+  metrics?: Registry | undefined;
 }
 
 /** TTL of the KV entries behind the audit lease and the per-target locks: a crashed holder's lock frees
@@ -91,7 +94,7 @@ export async function buildController(config: AegisConfig, deps: ControlDeps): P
     auditLock = createKvAuditLock({ bucket: leaseBucket, ttlMs: LEASE_TTL_MS, logger });
     witness = createKvAuditWitness({ bucket: headBucket });
   }
-  const audit = createAuditLog({ warehouse, key, logger, lock: auditLock, clock, witness });
+  const audit = createAuditLog({ warehouse, key, logger, lock: auditLock, clock, witness, metrics: deps.metrics });
   const policy = createPolicyStore({
     dir: control.policyDir,
     defaultEffect: control.defaultEffect,
@@ -112,6 +115,7 @@ export async function buildController(config: AegisConfig, deps: ControlDeps): P
     locks,
     clock,
     logger,
+    metrics: deps.metrics,
     publish: async (subject, data, msgId) => {
       await bus.publish(subject, encoder.encode(JSON.stringify(data)), { msgId });
     },

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Bus } from '../core/bus/index.ts';
 import type { AegisConfig } from '../core/config/index.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Registry } from '../core/metrics.ts';
 import type { Warehouse } from '../core/warehouse/index.ts';
 import { createAnomalyModelStore, loadTf } from '../models/anomaly/index.ts';
 import { createAnomalyWatcher } from './detection/watcher.ts';
@@ -16,6 +17,8 @@ export interface ScoringDeps {
   logger: Logger;
   /** Resolves when the first scheduled pass may run. */
   ready?: Promise<unknown>;
+  /** The process registry for the scorer's self-metrics. */
+  metrics?: Registry | undefined;
   /** Leave TensorFlow.js out (statistical detectors only), e.g. for one-off commands. @default false */
   noTf?: boolean;
 }
@@ -50,6 +53,7 @@ export async function buildScorer(config: AegisConfig, deps: ScoringDeps): Promi
     logger,
     definitions,
     ...(deps.ready ? { ready: deps.ready } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     anomalies: async (nowMs) => {
       const r = await watcher.step(nowMs);
       if (Date.now() - savedAt > SAVE_EVERY_MS) {

@@ -4,7 +4,8 @@ import type { Served } from '../../core/bus/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { Component } from '../../core/lifecycle.ts';
 import { createMetricsRegistry } from '../../core/metrics.ts';
-import { openRuntime } from '../../core/runtime.ts';
+import { createOpsServer, type OpsServer, type ReadinessProbe } from '../../core/ops-server.ts';
+import { openRuntime, type Runtime } from '../../core/runtime.ts';
 import { buildCollectors, buildIngestWriter, buildSimulatorFeed } from '../../ingest/components.ts';
 import { buildScorer } from '../../scoring/components.ts';
 import { loadDefinitions } from '../../scoring/service/definitions.ts';
@@ -59,14 +60,46 @@ export async function runCommand(role: string, options: GlobalOptions & { live?:
   }
   if (components.length === 0)
     logger.warn('nothing to run: the OTLP receiver is disabled and no scrape targets are configured');
+  // The API serves /healthz, /readyz and /metrics itself; the other roles get a small server for them.
+  const ops: OpsServer | undefined =
+    role !== 'api' && config.metrics.port > 0
+      ? createOpsServer({
+          host: config.metrics.host,
+          port: config.metrics.port,
+          metrics: deps.metrics,
+          checks: readinessChecks(runtime, components),
+          logger: logger.child({ component: 'ops-server' }),
+        })
+      : undefined;
   try {
+    await ops?.start();
     for (const c of components) await c.start();
     logger.info({ role, nats: runtime.bus!.servers, store: runtime.warehouse?.location }, `${role} running`);
     await untilSignal();
   } finally {
     await agent?.stop();
     await stopAll(components, logger);
+    await ops?.stop();
     await runtime.close();
   }
   return 0;
+}
+
+/** What `/readyz` of a role checks: its connections answer and its components run. */
+function readinessChecks(runtime: Runtime, components: readonly Component[]): Record<string, ReadinessProbe> {
+  const checks: Record<string, ReadinessProbe> = {
+    nats: async () => {
+      await runtime.bus!.streamMessages('TELEMETRY');
+    },
+    components: async () => {
+      const idle = components.filter((c) => c.state !== 'running');
+      if (idle.length > 0) throw new Error(idle.map((c) => `${c.name} is ${c.state}`).join(', '));
+    },
+  };
+  const warehouse = runtime.warehouse;
+  if (warehouse)
+    checks.clickhouse = async () => {
+      await warehouse.query('SELECT 1 AS one');
+    };
+  return checks;
 }

@@ -60,6 +60,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
           bus,
           warehouse,
           logger,
+          metrics,
           ...(feed ? { ready: feed.backfilled().then(() => drained(bus, config.writer.durable)) } : {}),
         })
       : undefined;
@@ -68,6 +69,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
       warehouse,
       bus,
       logger,
+      metrics,
       catalog: () => catalog,
       ...(feed ? { simulator: buildSimulatorExecutor(config, feed.platform, logger) } : {}),
     });
@@ -143,6 +145,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     );
     await api.server.start();
     out(`  GraphQL API     ${api.server.url}/graphql (HTTP and WebSocket); /healthz, /readyz, /metrics`);
+    out(`  overview page   ${api.server.url}/ (sign in with an API key)`);
     if (api.devKey) out(`  admin API key   ${api.devKey.token}  (development only; kept in ${rel(api.devKey.file)})`);
     out('Ctrl-C stops AEGIS cleanly.\n');
 

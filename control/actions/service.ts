@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ControlConfig } from '../../core/config/index.ts';
 import { InputError, NotFoundError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { Registry } from '../../core/metrics.ts';
 import type { Catalog } from '../../scoring/catalog/index.ts';
 import {
   type ApprovalRequirement,
@@ -16,6 +17,7 @@ import {
 import type { AuditKind, AuditLog, AuditRecord } from '../audit/index.ts';
 import { activeFreeze, inChangeWindow } from '../execution/guards.ts';
 import type { Locks } from '../locks.ts';
+import { createControlMetrics } from '../metrics.ts';
 import type { PolicyInput, PolicySet } from '../policy/index.ts';
 import { automationLevel } from './action-types.ts';
 import type { ActionEvent, ActionEventKind, ActionEventStore, ActionListFilter } from './events.ts';
@@ -40,6 +42,8 @@ export interface ActionServiceParams {
   publish?: (subject: string, data: unknown, msgId: string) => Promise<void>;
   clock?: () => number;
   logger: Logger;
+  /** The process registry: policy decisions and approval latency go in it. */
+  metrics?: Registry | undefined;
 }
 
 /** Records one event of an action: the audit record first (the attestation), then the event row. */
@@ -112,6 +116,7 @@ export function newActionId(nowMs: number): string {
 export function createActionService(params: ActionServiceParams): ActionService {
   const { events, audit, locks, logger } = params;
   const clock = params.clock ?? Date.now;
+  const metrics = createControlMetrics(params.metrics);
 
   const record: RecordEvent = async (view, event, state, actor, data) => {
     const kind: AuditKind =
@@ -230,6 +235,7 @@ export function createActionService(params: ActionServiceParams): ActionService 
         },
       };
       const decision = params.policy.current().evaluate(policyInput, { nowMs });
+      metrics.decided(decision.effect, decision.defaultApplied);
       const automation = automationLevel(params.control.automation, spec.type);
       // approve-then-auto: a person looks even where policy allows; the owning team by default.
       const effect =
@@ -320,6 +326,11 @@ export function createActionService(params: ActionServiceParams): ActionService 
             tally: result,
           },
         );
+        if (next !== 'pending_approval')
+          metrics.approvalClosed(
+            next === 'approved' ? 'approved' : next === 'denied' ? 'rejected' : 'expired',
+            (nowMs - view.createdAtMs) / 1000,
+          );
         return foldAction(view.events);
       });
     },
@@ -342,6 +353,7 @@ export function createActionService(params: ActionServiceParams): ActionService 
                 reason: `nobody decided before ${new Date(requirement.expiresAtMs).toISOString()}`,
                 tally: result,
               });
+              metrics.approvalClosed('expired', (nowMs - view.createdAtMs) / 1000);
               changed.push(view.id);
             } else if (result.escalated && !view.escalated) {
               await record(view, 'escalated', view.state, 'controller', {

@@ -1,11 +1,12 @@
 import { DependencyError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import { counter, histogram, type Registry } from '../../core/metrics.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import { type HashedFields, recordDigest } from './canonical.ts';
 import { type ParsedEntry, parseAuditEntry } from './entry.ts';
 import { type AuditKey, signDigest, type TrustedKeys, trustedKeysOf } from './keys.ts';
 import { type AuditLock, type AuditLockRelease, createInProcessAuditLock } from './lock.ts';
-import { AUDIT_COLUMNS, type AuditEntry, type AuditRecord, GENESIS_HASH } from './record.ts';
+import { AUDIT_COLUMNS, AUDIT_KINDS, type AuditEntry, type AuditRecord, GENESIS_HASH } from './record.ts';
 import { auditTable, readAuditPages, readAuditTail } from './rows.ts';
 import { checkRecord, checkSignature, checkWitnessedHead } from './verify.ts';
 import { type AuditWitness, createWitnessPublisher } from './witness.ts';
@@ -31,6 +32,8 @@ export interface AuditLogParams {
    *  latest head winning; read after each lease acquisition, and a table that ends before the witnessed
    *  head is refused. Unset: no witness, and a truncated chain is extended without notice. */
   witness?: AuditWitness;
+  /** The process registry: appended records, and the size and duration of each insert, go in it. */
+  metrics?: Registry | undefined;
 }
 
 /** The audit writer. */
@@ -86,6 +89,7 @@ export function createAuditLog(params: AuditLogParams): AuditLog {
   const leaseIdleMs = params.leaseIdleMs ?? 1000;
   const witness = params.witness;
   const publisher = witness ? createWitnessPublisher(witness, logger) : undefined;
+  const m = params.metrics && auditMetrics(params.metrics);
   /** Durable head; undefined while it must be re-read (no lease, or an insert whose outcome is unknown). */
   let head: Head | undefined;
   /** Head including the signed batch in flight: what the next group is signed on. */
@@ -187,10 +191,19 @@ export function createAuditLog(params: AuditLogParams): AuditLog {
       .insert(table, Buffer.from(batch.rows), { format: 'JSONCompactEachRow', columns: AUDIT_COLUMNS })
       .then(
         () => {
-          insertMs = ewma(insertMs, performance.now() - t0);
+          const ms = performance.now() - t0;
+          insertMs = ewma(insertMs, ms);
+          if (m) {
+            m.insertSeconds.observe({ outcome: 'ok' }, ms / 1000);
+            m.insertRecords.observe(batch.records.length);
+            for (const r of batch.records) m.appended.inc({ kind: r.kind });
+          }
           return undefined;
         },
-        (err: unknown) => err ?? new Error('audit insert failed'),
+        (err: unknown) => {
+          m?.insertSeconds.observe({ outcome: 'failed' }, (performance.now() - t0) / 1000);
+          return err ?? new Error('audit insert failed');
+        },
       );
   }
 
@@ -323,6 +336,32 @@ export function createAuditLog(params: AuditLogParams): AuditLog {
       await dropLease();
     },
   };
+}
+
+/** The audit writer's metrics: records made durable by kind, and each insert's size and duration. */
+function auditMetrics(registry: Registry) {
+  const m = {
+    appended: counter(registry, {
+      name: 'aegis_audit_records_appended_total',
+      help: 'Audit records appended (durable in ClickHouse), by kind',
+      labelNames: ['kind'],
+    }),
+    insertRecords: histogram(registry, {
+      name: 'aegis_audit_insert_records',
+      help: 'Audit records per insert (appends from concurrent callers are grouped into one insert)',
+      buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10_000],
+    }),
+    insertSeconds: histogram(registry, {
+      name: 'aegis_audit_insert_duration_seconds',
+      help: 'Duration of one audit insert into ClickHouse, in seconds, by outcome (ok, failed)',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    }),
+  };
+  // Every series from 0: a kind never appended still shows, and rates over it are defined.
+  for (const kind of AUDIT_KINDS) m.appended.inc({ kind }, 0);
+  for (const outcome of ['ok', 'failed']) m.insertSeconds.zero({ outcome });
+  return m;
 }
 
 /** Exponentially weighted moving average: recent samples count most, one outlier little. */

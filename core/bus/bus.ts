@@ -7,6 +7,8 @@ export interface BusMessage {
   /** 1 on first delivery. */
   readonly deliveryCount: number;
   readonly redelivered: boolean;
+  /** When the stream stored the message (its JetStream timestamp), epoch milliseconds. */
+  readonly publishedAtMs?: number;
   /** Processed: never deliver again. */
   ack(): void;
   /** Not processed: deliver again after `delayMs` (default: the consumer's backoff). */

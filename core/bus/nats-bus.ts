@@ -216,6 +216,7 @@ function toBusMessage(m: JsMsg): BusMessage {
     seq: m.seq,
     deliveryCount: m.info.deliveryCount,
     redelivered: m.redelivered,
+    publishedAtMs: m.time.getTime(),
     ack: () => m.ack(),
     nak: (delayMs) => m.nak(delayMs),
     working: () => m.working(),

@@ -32,6 +32,8 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   AEGIS_API_HOST: { path: ['api', 'host'], type: 'string' },
   AEGIS_API_PORT: { path: ['api', 'port'], type: 'number' },
   AEGIS_API_READ_CACHE_MS: { path: ['api', 'readCacheMs'], type: 'number' },
+  AEGIS_METRICS_HOST: { path: ['metrics', 'host'], type: 'string' },
+  AEGIS_METRICS_PORT: { path: ['metrics', 'port'], type: 'number' },
 };
 
 /** Converts an env string to the key's type; a bad value is kept as the string so that zod names it. */

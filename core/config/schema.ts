@@ -308,6 +308,17 @@ export const apiConfigSchema = z.strictObject({
   shutdownTimeoutMs: z.number().int().positive().default(10_000),
 });
 
+/** The health and metrics endpoint of `aegis run <role>` for roles without the API (the API role and
+ *  `aegis start` serve `/healthz`, `/readyz` and `/metrics` on the API's port). */
+export const metricsConfigSchema = z.strictObject({
+  /** Interface the health and metrics server binds. @default 127.0.0.1 (local only; 0.0.0.0 for a
+   *  Prometheus scraping from another host or container) */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** TCP port of `/healthz`, `/readyz` and `/metrics`; 0 disables the server. Roles run side by side on
+   *  one host need a port each. @default 9464 */
+  port: port.default(9464),
+});
+
 /** The whole configuration: `aegis.yaml` overlaid with `AEGIS_*` environment variables. */
 export const aegisConfigSchema = z.strictObject({
   /** Where embedded NATS and ClickHouse keep data, keys and ground truth. @default ./data */
@@ -323,6 +334,7 @@ export const aegisConfigSchema = z.strictObject({
   control: controlConfigSchema.prefault({}),
   audit: auditConfigSchema.prefault({}),
   api: apiConfigSchema.prefault({}),
+  metrics: metricsConfigSchema.prefault({}),
 });
 
 export type AegisConfig = z.output<typeof aegisConfigSchema>;
@@ -336,3 +348,4 @@ export type ScoringConfig = AegisConfig['scoring'];
 export type ControlConfig = AegisConfig['control'];
 export type AuditConfig = AegisConfig['audit'];
 export type ApiConfig = AegisConfig['api'];
+export type MetricsConfig = AegisConfig['metrics'];

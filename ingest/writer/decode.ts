@@ -23,8 +23,13 @@ export interface DecodedMessage {
   rejected: (Rejection & { record: unknown })[];
 }
 
+/** Classes of refused messages, for the `reason` label of `aegis_ingest_rejected_total` (a bounded set:
+ *  the free-text reason goes to the log and the dead-letter headers). */
+export type MessageRejectionCode = 'bad_subject' | 'bad_encoding' | 'bad_envelope';
+
 /** Why a whole message was refused. */
 export interface MessageRejection {
+  code: MessageRejectionCode;
   reason: string;
 }
 
@@ -48,19 +53,26 @@ export function decodeTelemetryMessage(
   seq: number,
 ): DecodedMessage | MessageRejection {
   const kind = kindOfSubject(subject);
-  if (!kind) return { reason: `subject ${subject} is not aegis.telemetry.<metrics|cost|access|resources>.<source>` };
+  if (!kind)
+    return {
+      code: 'bad_subject',
+      reason: `subject ${subject} is not aegis.telemetry.<metrics|cost|access|resources>.<source>`,
+    };
   let json: unknown;
   try {
     json = JSON.parse(UTF8.decode(data));
   } catch (err) {
-    return { reason: `message is not UTF-8 JSON: ${(err as Error).message}` };
+    return { code: 'bad_encoding', reason: `message is not UTF-8 JSON: ${(err as Error).message}` };
   }
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success)
-    return { reason: `not a CloudEvents 1.0 envelope: ${rejectionFromZod(envelope.error, 'envelope').reason}` };
+    return {
+      code: 'bad_envelope',
+      reason: `not a CloudEvents 1.0 envelope: ${rejectionFromZod(envelope.error, 'envelope').reason}`,
+    };
   // Untrusted until checked: `records` may be anything.
   const records = (envelope.data.data as Partial<Record<keyof TelemetryBatch, unknown>> | null)?.records;
-  if (!Array.isArray(records)) return { reason: 'data.records must be an array of records' };
+  if (!Array.isArray(records)) return { code: 'bad_envelope', reason: 'data.records must be an array of records' };
 
   const source = subject.split('.').slice(3).join('.') || 'unknown';
   const decoded: DecodedMessage = { kind, source, rows: [], rejected: [] };

@@ -3,12 +3,25 @@ import type { WriterConfig } from '../../core/config/index.ts';
 import { messageOf } from '../../core/errors.ts';
 import { backoffMs, type Component, type ComponentState, sleep } from '../../core/lifecycle.ts';
 import type { Logger } from '../../core/logger.ts';
-import { counter, histogram, type Registry } from '../../core/metrics.ts';
+import { cachedSample, counter, gauge, histogram, type Registry } from '../../core/metrics.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import type { TelemetryKind } from '../../schemas/index.ts';
 import { Batch, dedupToken, type FlushTrigger, type Segment } from './batch.ts';
 import { deadLetterMessage, deadLetterRecords } from './dead-letter.ts';
-import { decodeTelemetryMessage, TABLES } from './decode.ts';
+import { decodeTelemetryMessage, type MessageRejectionCode, TABLES } from './decode.ts';
+
+/** The `reason` label of `aegis_ingest_rejected_total`: a bounded set of classes. */
+export type RejectReason = MessageRejectionCode | 'invalid_record' | 'max_deliveries';
+
+/** Every {@link RejectReason}: each series starts at 0, so a rate over it is defined before the first reject. */
+const REJECT_REASONS: readonly RejectReason[] = [
+  'invalid_record',
+  'bad_subject',
+  'bad_encoding',
+  'bad_envelope',
+  'max_deliveries',
+];
+const FLUSH_TRIGGERS: readonly FlushTrigger[] = ['rows', 'timer', 'stop'];
 
 /** What the writer needs from outside. */
 export interface IngestWriterDeps {
@@ -81,7 +94,7 @@ class IngestWriterImpl implements IngestWriter {
       }),
       rejected: counter(r, {
         name: 'aegis_ingest_rejected_total',
-        help: 'Records and messages refused, by reason',
+        help: 'Records (invalid_record) and whole messages (bad_subject, bad_encoding, bad_envelope, max_deliveries) sent to the dead-letter stream, by reason class',
         labelNames: ['reason'],
       }),
       flushes: counter(r, {
@@ -91,11 +104,52 @@ class IngestWriterImpl implements IngestWriter {
       }),
       batchRows: histogram(r, {
         name: 'aegis_ingest_batch_rows',
-        help: 'Rows per written batch',
+        help: 'Rows per written batch, by the trigger that cut it (rows, timer, stop)',
+        labelNames: ['trigger'],
         buckets: [10, 100, 1000, 10_000, 50_000, 100_000, 200_000, 500_000],
+      }),
+      lag: histogram(r, {
+        name: 'aegis_ingest_lag_seconds',
+        help: 'Seconds from JetStream storing a telemetry message to its rows being inserted into ClickHouse, one observation per message',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
       }),
       storeErrors: counter(r, { name: 'aegis_ingest_store_errors_total', help: 'Failed insert attempts (retried)' }),
     };
+    if (this.m) {
+      for (const reason of REJECT_REASONS) this.m.rejected.inc({ reason }, 0);
+      for (const trigger of FLUSH_TRIGGERS) {
+        this.m.flushes.inc({ trigger }, 0);
+        this.m.batchRows.zero({ trigger });
+      }
+    }
+    if (r) this.registerConsumerGauges(r);
+  }
+
+  /** Backlog gauges read from JetStream's consumer info when scraped (cached, with a timeout: a slow or
+   *  gone NATS drops the series instead of hanging the scrape). */
+  private registerConsumerGauges(r: Registry): void {
+    const labels = { stream: 'TELEMETRY', consumer: this.config.durable };
+    const sample = cachedSample(() => this.deps.bus.consumerPending(labels.stream, labels.consumer));
+    gauge(r, {
+      name: 'aegis_ingest_consumer_pending_messages',
+      help: 'Messages of the stream not yet delivered to the durable consumer (JetStream num_pending), read on scrape',
+      labelNames: ['stream', 'consumer'],
+      async collect() {
+        const p = await sample();
+        if (p) this.set(labels, p.pending);
+        else this.reset();
+      },
+    });
+    gauge(r, {
+      name: 'aegis_ingest_consumer_ack_pending_messages',
+      help: 'Messages delivered to the durable consumer and not yet acked (JetStream num_ack_pending), read on scrape',
+      labelNames: ['stream', 'consumer'],
+      async collect() {
+        const p = await sample();
+        if (p) this.set(labels, p.ackPending);
+        else this.reset();
+      },
+    });
   }
 
   stats(): IngestWriterStats {
@@ -155,19 +209,19 @@ class IngestWriterImpl implements IngestWriter {
       // The last delivery NATS will make: keep it in the dead-letter stream rather than lose it.
       await this.deadLetter(
         message,
+        'max_deliveries',
         `delivered ${message.deliveryCount} times without being stored (max ${this.config.maxDeliver})`,
       );
       return;
     }
     const decoded = decodeTelemetryMessage(message.subject, message.data, message.seq);
     if ('reason' in decoded) {
-      await this.deadLetter(message, decoded.reason);
+      await this.deadLetter(message, decoded.code, decoded.reason);
       return;
     }
     if (decoded.rejected.length > 0) {
       this.totals.recordsRejected += decoded.rejected.length;
-      for (const r of decoded.rejected)
-        this.m?.rejected.inc({ reason: r.field ? `invalid ${r.field}` : 'invalid record' });
+      this.m?.rejected.inc({ reason: 'invalid_record' satisfies RejectReason }, decoded.rejected.length);
       this.deps.logger.warn(
         {
           subject: message.subject,
@@ -183,10 +237,10 @@ class IngestWriterImpl implements IngestWriter {
     this.current.add(message, decoded.kind, decoded.rows);
   }
 
-  private async deadLetter(message: BusMessage, reason: string): Promise<void> {
+  private async deadLetter(message: BusMessage, code: RejectReason, reason: string): Promise<void> {
     this.totals.messagesDeadLettered++;
-    this.m?.rejected.inc({ reason: 'message refused' });
-    this.deps.logger.warn({ subject: message.subject, seq: message.seq, reason }, 'message dead-lettered');
+    this.m?.rejected.inc({ reason: code });
+    this.deps.logger.warn({ subject: message.subject, seq: message.seq, code, reason }, 'message dead-lettered');
     if (await this.tryDeadLetter(message, () => deadLetterMessage(this.deps.bus, message, reason))) message.ack();
   }
 
@@ -219,7 +273,12 @@ class IngestWriterImpl implements IngestWriter {
     const write: Promise<void> = previous
       .then(() => this.write(batch, trigger))
       // Not acked: its messages come back after ack-wait. The chain must go on for later batches.
-      .catch((err) => this.deps.logger.error({ err: messageOf(err), trigger }, 'batch not written'))
+      .catch((err) =>
+        this.deps.logger.error(
+          { err: messageOf(err), trigger, firstSeq: batch.messages[0]?.seq, lastSeq: batch.messages.at(-1)?.seq },
+          'batch not written',
+        ),
+      )
       // A block body: shift() returns this very promise, and finally() would wait for it.
       .finally(() => {
         this.queued.shift();
@@ -239,11 +298,26 @@ class IngestWriterImpl implements IngestWriter {
         const stored = await this.withRetry(() => this.insertTable(kind, segments), TABLES[kind].table);
         if (stored === undefined) return; // stopping past the deadline: leave the batch unacked
       }
+      if (this.m) {
+        const insertedAt = this.now();
+        for (const m of batch.messages)
+          if (m.publishedAtMs !== undefined) this.m.lag.observe(Math.max(0, insertedAt - m.publishedAtMs) / 1000);
+      }
       await this.deps.afterInsert?.({ seqs: batch.messages.map((m) => m.seq), rows: batch.rows });
       for (const m of batch.messages) m.ack();
       this.totals.flushes[trigger]++;
       this.m?.flushes.inc({ trigger });
-      this.m?.batchRows.observe(batch.rows);
+      this.m?.batchRows.observe({ trigger }, batch.rows);
+      this.deps.logger.debug(
+        {
+          trigger,
+          rows: batch.rows,
+          messages: batch.messages.length,
+          firstSeq: batch.messages[0]?.seq,
+          lastSeq: batch.messages.at(-1)?.seq,
+        },
+        'batch written and acked',
+      );
     } finally {
       clearInterval(keepAlive);
     }

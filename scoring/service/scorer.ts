@@ -2,6 +2,7 @@ import type { Bus } from '../../core/bus/index.ts';
 import type { ScoringConfig } from '../../core/config/index.ts';
 import { type Component, type ComponentState, sleep } from '../../core/lifecycle.ts';
 import type { Logger } from '../../core/logger.ts';
+import { histogram, type Registry } from '../../core/metrics.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import type { Definitions } from './definitions.ts';
 import { type PassDeps, type PassResult, type PassSettings, runScoringPass } from './pass.ts';
@@ -28,6 +29,8 @@ export interface ScorerDeps {
   ready?: Promise<unknown>;
   /** Runs after the last pass on stop (persisting detector state). */
   onStop?: () => Promise<void>;
+  /** The process registry: pass and step durations go in it. */
+  metrics?: Registry;
 }
 
 /** Builds the scorer: passes run one at a time; a failed pass is logged and the next one runs on
@@ -40,6 +43,7 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
   const abort = new AbortController();
   const logger = deps.logger;
   const settings = passSettings(config, budgetsOf(deps.definitions));
+  const observe = passMetrics(deps.metrics);
   const passDeps: PassDeps = {
     warehouse: deps.warehouse,
     bus: deps.bus,
@@ -58,7 +62,17 @@ export function createScorer(config: ScoringConfig, deps: ScorerDeps): Scorer {
       const now = nowMs ?? Date.now();
       const storeAllScores = now - storedAllAt >= config.storeScoresEverySec * 1000;
       if (storeAllScores) storedAllAt = now;
-      return runScoringPass(passDeps, { ...settings, storeAllScores }, now);
+      const t0 = performance.now();
+      return runScoringPass(passDeps, { ...settings, storeAllScores }, now).then(
+        (result) => {
+          observe(result, (performance.now() - t0) / 1000);
+          return result;
+        },
+        (err: unknown) => {
+          observe(undefined, (performance.now() - t0) / 1000);
+          throw err;
+        },
+      );
     });
     chain = run.then(
       (r) => {
@@ -119,6 +133,29 @@ export function passSettings(config: ScoringConfig, catalogBudgets: Record<strin
     deployActions: config.deployActions,
     unusedAccessDays: config.unusedAccessDays,
     budgets: { ...catalogBudgets, ...config.budgets },
+  };
+}
+
+/** Records a finished pass (undefined: it failed) in `aegis_scoring_pass_duration_seconds{outcome}` and its
+ *  steps in `aegis_scoring_step_duration_seconds{step}`; a no-op without a registry. */
+function passMetrics(registry: Registry | undefined): (result: PassResult | undefined, seconds: number) => void {
+  if (!registry) return () => undefined;
+  const pass = histogram(registry, {
+    name: 'aegis_scoring_pass_duration_seconds',
+    help: 'Duration of a whole scoring pass (read, score, reconcile, store), in seconds, by outcome (ok, failed)',
+    labelNames: ['outcome'],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+  });
+  const step = histogram(registry, {
+    name: 'aegis_scoring_step_duration_seconds',
+    help: 'Duration of one step of a successful scoring pass (reliability, anomalies, resources, capacity, security, operations, insights), in seconds',
+    labelNames: ['step'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  });
+  for (const outcome of ['ok', 'failed']) pass.zero({ outcome });
+  return (result, seconds) => {
+    pass.observe({ outcome: result ? 'ok' : 'failed' }, seconds);
+    for (const [name, ms] of Object.entries(result?.stepsMs ?? {})) step.observe({ step: name }, ms / 1000);
   };
 }
 

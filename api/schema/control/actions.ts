@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { type ActionState, actionStates } from '../../../control/actions/lifecycle.ts';
 import { resolveProposal } from '../../../control/actions/proposal.ts';
 import type { ActionView } from '../../../control/actions/view.ts';
@@ -7,6 +7,7 @@ import { InputError, PolicyDeniedError } from '../../../core/errors.ts';
 import { can } from '../../auth/permissions.ts';
 import type { ApiContext } from '../../context.ts';
 import { decodeCursor, FirstArg, pageSize, toConnection } from '../connection.ts';
+import { mayVote } from './can-vote.ts';
 import { ActionFilter, ProposeActionInput, proposalOf } from './inputs.ts';
 import { actableAction, actorOf, principalOf, requireActScope, visibleAction, voterOf } from './scope.ts';
 import { Action, ActionConnection, ActionPayload, toAction } from './types.ts';
@@ -60,6 +61,16 @@ export class ActionResolver {
   @Query(() => Action, { description: 'One action; NOT_FOUND when unknown (or of another team than the key).' })
   async action(@Ctx() ctx: ApiContext, @Arg('id', () => String) id: string): Promise<Action> {
     return toAction(await visibleAction(ctx, id));
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      'Whether the calling key may vote on it now: pending approval, and the approval rules (separation of ' +
+      'duties, human required, membership of an authority, one vote each) would take its approve.',
+  })
+  async canVote(@Ctx() ctx: ApiContext, @Root() action: Action): Promise<boolean> {
+    const view = action.view ?? (await ctx.services.controller.actions.get(action.id));
+    return mayVote(view, ctx.principal, ctx.services.clock());
   }
 
   @Authorized('propose')

@@ -40,7 +40,9 @@ export async function readAuditRecords(
 }
 
 /** Integrity verdicts per server (its services), shared by concurrent requests while one runs. */
-const integrityCache = new WeakMap<ApiServices, { atMs: number; result: Promise<AuditIntegrity> }>();
+/** Keyed by the warehouse: the server builds a services object per request, the warehouse is the one
+ *  store every request of a server shares. */
+const integrityCache = new WeakMap<object, { atMs: number; result: Promise<AuditIntegrity> }>();
 
 /** Verifies the chain as `aegis audit verify` does: the trusted keys of `audit.trustFile` and, when it
  *  exists, the head witness beside the keys (which catches a deleted tail). */
@@ -109,13 +111,14 @@ export class AuditResolver {
   async auditIntegrity(@Ctx() ctx: ApiContext): Promise<AuditIntegrity> {
     const { services } = ctx;
     const now = services.clock();
-    const cached = integrityCache.get(services);
+    const key = services.warehouse;
+    const cached = integrityCache.get(key);
     if (cached && now - cached.atMs < AUDIT_INTEGRITY_CACHE_MS) return cached.result;
     const result = verifyIntegrity(services);
-    integrityCache.set(services, { atMs: now, result });
+    integrityCache.set(key, { atMs: now, result });
     // A failed verification (the warehouse down) is not cached.
     result.catch(() => {
-      if (integrityCache.get(services)?.result === result) integrityCache.delete(services);
+      if (integrityCache.get(key)?.result === result) integrityCache.delete(key);
     });
     return result;
   }

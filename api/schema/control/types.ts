@@ -226,6 +226,8 @@ export class Action {
   steps!: ActionStep[];
   @Field(() => Int, { description: 'Seq of the audit record of the latest event.' })
   lastAuditSeq!: number;
+  /** The view it was made from, for field resolvers that need more than the fields (not in the schema). */
+  view?: ActionView;
 }
 
 @ObjectType()
@@ -423,6 +425,7 @@ export function toAction(v: ActionView): Action {
     verification: v.verification,
     steps: v.events.map(toStep),
     lastAuditSeq: v.lastAuditSeq,
+    view: v,
   };
 }
 
