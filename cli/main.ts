@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FORMAT_NAMES } from '../ingest/parsers/index.ts';
 import { anomaliesCommand } from './commands/anomalies.ts';
+import { apiKeyCreateCommand, apiKeyListCommand, apiKeyRevokeCommand } from './commands/api-key.ts';
 import { assessCommand } from './commands/assess.ts';
 import { auditExportCommand, auditVerifyCommand } from './commands/audit.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { forecastCommand } from './commands/forecast.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -94,6 +96,36 @@ program
   .command('migrate')
   .description('apply pending ClickHouse migrations')
   .action(run(async (_o: unknown, cmd: Command) => migrateCommand(globals(cmd))));
+
+program
+  .command('doctor')
+  .description(
+    'check the deployment (config, NATS, ClickHouse, migrations, clock, disk, keys, policies) and say what to fix; exit 0 when nothing failed, 1 when a check failed, 2 on a usage error',
+  )
+  .option('--json', 'print the report as JSON')
+  .option('--timeout-sec <sec>', 'seconds each network check may take', '3')
+  .action(run(async (_o: unknown, cmd: Command) => doctorCommand(globals(cmd))));
+
+const apiKey = program.command('api-key').description('API keys of the GraphQL API, straight in ClickHouse');
+apiKey
+  .command('create')
+  .description('create a key and print its token once (how the first admin key of a cluster is made)')
+  .requiredOption('--name <name>', 'who holds the key (the actor in the audit log)')
+  .requiredOption('--role <role>', 'viewer, analyst, operator, approver, agent or admin')
+  .option('--team <team>', 'limit the key to one team (default: every team)')
+  .option('--json', 'print the key and its token as JSON')
+  .action(run(async (_o: unknown, cmd: Command) => apiKeyCreateCommand(globals(cmd))));
+apiKey
+  .command('list')
+  .description('list the keys (never their secrets)')
+  .option('--all', 'include revoked keys')
+  .option('--json', 'print the keys as JSON')
+  .action(run(async (_o: unknown, cmd: Command) => apiKeyListCommand(globals(cmd))));
+apiKey
+  .command('revoke')
+  .description('revoke a key; every API replica refuses it within api.keyCacheMs')
+  .argument('<keyId>', 'the key id (ak_…)')
+  .action(run(async (keyId: string, _o: unknown, cmd: Command) => apiKeyRevokeCommand(keyId, globals(cmd))));
 
 const audit = program.command('audit').description('the signed, hash-chained audit log of every action');
 audit

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { Warehouse } from './warehouse.ts';
 
 /** Default folder of `NNN_name.sql` migrations. */
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../schemas/clickhouse/', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../schemas/clickhouse/', import.meta.url));
 
 /** Raw tables whose TTL follows `clickhouse.rawRetentionDays` (cost keeps its own, longer TTL). */
 const RAW_TABLES: Record<string, string> = { metrics: 'ts', access: 'ts', resources: 'ts' };
@@ -18,7 +18,8 @@ export interface MigrationResult {
   alreadyApplied: string[];
 }
 
-interface Migration {
+/** One migration file: its version, name, SHA-256 of its text and its statements. */
+export interface Migration {
   version: number;
   name: string;
   checksum: string;
@@ -68,7 +69,7 @@ export async function migrate(
 }
 
 /** Reads and orders the migration files; a misnamed file is a configuration error. */
-function readMigrations(dir: string): Migration[] {
+export function readMigrations(dir: string): Migration[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort();
