@@ -4,41 +4,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedWarehouse } from '../../core/warehouse/index.ts';
+import { cliEnv, ROOT, runAegis } from '../harness/cli.ts';
 import { startTestNats, tempDir } from '../harness/index.ts';
 import { waitFor } from '../harness/telemetry.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FORMATS = fileURLToPath(new URL('../../../shared/formats/', import.meta.url));
 const PROM_SAMPLE = join(FORMATS, 'prometheus/prometheus/metrics-test.prom');
 const FALCO_DIR = join(FORMATS, 'k8s-audit/falco');
 const CLOUDTRAIL_SAMPLE = join(FORMATS, 'cloudtrail/opentelemetry-collector-contrib/cloudtrail_log.json');
 const hasSamples = existsSync(FORMATS);
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Environment for the CLI: no server URLs inherited from the shell running the tests. */
-function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  for (const key of ['AEGIS_NATS_URL', 'AEGIS_CLICKHOUSE_URL', 'AEGIS_CONFIG']) if (!(key in extra)) delete env[key];
-  return env;
-}
-
-/** Runs `node bin/aegis.js …args` to completion. */
-function aegis(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/aegis.js', ...args], { cwd: ROOT, env: cliEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const isAlive = (pid: number) => {
   try {
@@ -57,7 +31,9 @@ describe('aegis CLI', () => {
   afterAll(() => data?.remove());
 
   it.skipIf(!hasSamples)('checks a Prometheus file and prints a JSON summary', async () => {
-    const run = await aegis(['ingest', '--check', '--json', '-f', 'prom', PROM_SAMPLE], { AEGIS_DATA_DIR: data.path });
+    const run = await runAegis(['ingest', '--check', '--json', '-f', 'prom', PROM_SAMPLE], {
+      AEGIS_DATA_DIR: data.path,
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as { check: boolean; accepted: number; rejected: number; files: unknown[] };
@@ -70,7 +46,7 @@ describe('aegis CLI', () => {
     const files = readdirSync(FALCO_DIR)
       .filter((f) => f.endsWith('.json'))
       .map((f) => join(FALCO_DIR, f));
-    const run = await aegis(['ingest', '--check', '-f', 'k8s-audit', ...files], { AEGIS_DATA_DIR: data.path });
+    const run = await runAegis(['ingest', '--check', '-f', 'k8s-audit', ...files], { AEGIS_DATA_DIR: data.path });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/total: [\d,]+ accepted, 1 rejected/);
     expect(run.stdout).toMatch(/kind must be "Event" \(got 0\)/);
@@ -78,14 +54,14 @@ describe('aegis CLI', () => {
   });
 
   it('exits 2 on an unknown format', async () => {
-    const run = await aegis(['ingest', '-f', 'bogus', 'x'], { AEGIS_DATA_DIR: data.path });
+    const run = await runAegis(['ingest', '-f', 'bogus', 'x'], { AEGIS_DATA_DIR: data.path });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/'bogus' is invalid/);
   });
 
   it('exits 2 when a file is missing', async () => {
     const missing = join(data.path, 'no-such-file.prom');
-    const run = await aegis(['ingest', '-f', 'prom', missing], { AEGIS_DATA_DIR: data.path });
+    const run = await runAegis(['ingest', '-f', 'prom', missing], { AEGIS_DATA_DIR: data.path });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`cannot read ${missing}`);
   });
@@ -100,7 +76,7 @@ describe('aegis CLI', () => {
     it.skipIf(!hasSamples)('publishes CloudTrail events to aegis.telemetry.access.cloudtrail', async () => {
       const subject = 'aegis.telemetry.access.cloudtrail';
       const before = (await nats.bus.read('TELEMETRY', 10_000, subject)).length;
-      const run = await aegis(['ingest', '--json', '-f', 'cloudtrail', CLOUDTRAIL_SAMPLE], {
+      const run = await runAegis(['ingest', '--json', '-f', 'cloudtrail', CLOUDTRAIL_SAMPLE], {
         AEGIS_DATA_DIR: data.path,
         AEGIS_NATS_URL: nats.server.url,
       });
@@ -127,14 +103,14 @@ describe('aegis CLI', () => {
   it('assesses the platform on demand and prints the assessment as JSON', { timeout: 120_000 }, async () => {
     const dir = tempDir('aegis-cli-assess-');
     try {
-      const run = await aegis(['assess', '--format', 'json'], { AEGIS_DATA_DIR: dir.path, AEGIS_LOG_LEVEL: 'warn' });
+      const run = await runAegis(['assess', '--format', 'json'], { AEGIS_DATA_DIR: dir.path, AEGIS_LOG_LEVEL: 'warn' });
       expect(run.code, run.stderr).toBe(0);
       const out = JSON.parse(run.stdout);
       // Nothing is stored yet: every criterion lacks evidence but SLO coverage, so the level is 1.
       expect(out.maturity).toMatchObject({ level: 1, name: 'reactive' });
       expect(out.maturity.criteria.length).toBeGreaterThan(10);
       expect(out.scores.some((s: { dimension: string }) => s.dimension === 'health')).toBe(true);
-      const bad = await aegis(['assess', '--format', 'yaml'], { AEGIS_DATA_DIR: dir.path });
+      const bad = await runAegis(['assess', '--format', 'yaml'], { AEGIS_DATA_DIR: dir.path });
       expect(bad.code).toBe(2);
     } finally {
       dir.remove();
