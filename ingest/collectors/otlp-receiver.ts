@@ -6,6 +6,9 @@ import type { Logger } from '../../core/logger.ts';
 import { parseOtlpMetricsJson } from '../parsers/index.ts';
 import type { TelemetryPublisher } from '../publisher.ts';
 
+/** How long stop() lets in-flight requests finish when the caller gives no deadline, in milliseconds. */
+const DEFAULT_STOP_DEADLINE_MS = 10_000;
+
 /** Parameters of {@link createOtlpReceiver}. */
 export interface OtlpReceiverParams {
   host: string;
@@ -41,6 +44,11 @@ export function createOtlpReceiver(params: OtlpReceiverParams): OtlpReceiver {
     async start() {
       if (state !== 'idle') return;
       server = createServer((req, res) => {
+        // A request on a kept-alive connection after stop() began: refused, and the connection closed.
+        if (state !== 'running') {
+          res.setHeader('connection', 'close');
+          return reply(res, 503, { code: 14, message: 'the receiver is shutting down; retry later' });
+        }
         handle(req, res, params).catch((err) => {
           params.logger.error({ err: messageOf(err) }, 'otlp request failed');
           if (!res.headersSent) reply(res, 503, { code: 14, message: 'telemetry could not be queued; retry later' });
@@ -60,14 +68,22 @@ export function createOtlpReceiver(params: OtlpReceiverParams): OtlpReceiver {
       });
       state = 'running';
     },
-    async stop() {
+    async stop(options = {}) {
       if (state !== 'running') {
         state = 'stopped';
         return;
       }
       state = 'stopping';
-      // Stop accepting; in-flight requests finish (and publish) before close resolves.
-      await new Promise<void>((resolve) => server!.close(() => resolve()));
+      // Stop accepting; in-flight requests finish (and publish) before close resolves. Kept-alive
+      // connections would hold it open as long as clients send: they are closed as they go idle, and
+      // any left at the deadline are cut: unanswered, so senders retry, and message ids drop a retry
+      // of points that were published.
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      const sweep = setInterval(() => server!.closeIdleConnections(), 50);
+      const cut = setTimeout(() => server!.closeAllConnections(), options.deadlineMs ?? DEFAULT_STOP_DEADLINE_MS);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(cut);
       state = 'stopped';
     },
   };
