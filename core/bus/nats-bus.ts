@@ -129,12 +129,17 @@ class NatsBus implements Bus {
       // buffer small so messages do not wait there long enough to be redelivered under load, and
       // so that several replicas share the work.
       const messages = await consumer.consume({ max_messages: Math.min(256, params.maxAckPending) });
+      let iterated = false;
       return {
         async *[Symbol.asyncIterator]() {
+          iterated = true;
           for await (const m of messages) yield toBusMessage(m);
         },
         async stop() {
-          await messages.close();
+          // close() resolves once a reading loop reaches the end of the messages: with no loop it never
+          // would, so a consumer nobody read is only stopped.
+          if (iterated) await messages.close();
+          else messages.stop();
         },
       };
     } catch (err) {

@@ -60,14 +60,15 @@ describe('aegis doctor', () => {
     data = tempDir('aegis-doctor-');
     // The ingest writer's durable consumer, as the writer creates it with the default writer.* settings.
     const config = configWith()();
-    // Not stopped: `stop()` of a consumer nobody iterated waits for ever; closing the bus ends it.
-    await nats.bus.consume({
+    // Created and stopped without reading: the durable stays, as the writer leaves it.
+    const consumer = await nats.bus.consume({
       stream: 'TELEMETRY',
       durable: config.writer.durable,
       maxDeliver: config.writer.maxDeliver,
       ackWaitMs: config.writer.ackWaitMs,
       maxAckPending: config.writer.maxAckPending,
     });
+    await consumer.stop();
     warehouse = await openEmbeddedWarehouse({ path: join(data.path, 'clickhouse'), database: 'aegis' });
     await migrate(warehouse);
     loadOrCreateAuditKey({ dataDir: data.path });
