@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connectBus, startNatsServer } from '../core/bus/index.ts';
 import { silentLogger } from '../core/logger.ts';
+import { writerConfigSchema } from '../core/config/schema.ts';
 import { migrate, openEmbeddedWarehouse } from '../core/warehouse/index.ts';
 import { createIngestWriter, metricRow, TABLES } from '../ingest/writer/index.ts';
 import { metricPointSchema, telemetrySubject } from '../schemas/index.ts';
@@ -25,7 +26,7 @@ const { values: args } = parseArgs({
     series: { type: 'string', default: '2000' },
     'max-in-flight': { type: 'string', default: '256' },
     // The writer's batch limits (its defaults): fewer rows per batch hold less memory, more go faster.
-    'batch-rows': { type: 'string', default: '100000' },
+    'batch-rows': { type: 'string', default: String(writerConfigSchema.parse({}).maxBatchRows) },
     'flush-ms': { type: 'string', default: '1000' },
     // Points per second for the pipeline's publisher; 0 (default) publishes as fast as it can.
     rate: { type: 'string', default: '0' },

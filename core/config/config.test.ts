@@ -27,7 +27,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: {}, cwd });
     expect(config.dataDir).toBe(join(cwd, 'data'));
     expect(config.nats.url).toBe('');
-    expect(config.writer.maxBatchRows).toBe(100_000);
+    expect(config.writer.maxBatchRows).toBe(50_000);
     expect(config.collectors.otlpPort).toBe(4318);
     expect(config.simulator.backfillDays).toBe(7);
   });

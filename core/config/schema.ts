@@ -51,8 +51,9 @@ export const writerConfigSchema = z
   .strictObject({
     /** Durable consumer name shared by every writer replica. @default ingest-writer */
     durable: z.string().min(1).default('ingest-writer'),
-    /** Flush a batch when it holds this many rows. @default 100000 */
-    maxBatchRows: positiveInt.default(100_000),
+    /** Flush a batch when it holds this many rows. 50,000 keeps the embedded engine's peak memory under
+     *  1 GB at full speed (bench:ingest: 100,000 gains 2 % throughput for 170 MB more). @default 50000 */
+    maxBatchRows: positiveInt.default(50_000),
     /** Flush whatever is buffered after this long, in milliseconds. @default 1000 */
     flushIntervalMs: positiveInt.default(1000),
     /** Most unacknowledged messages held at once (across replicas); bounds memory under backpressure,
