@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { messageOf } from '../core/errors.ts';
+import { withTimeout } from '../core/lifecycle.ts';
 import type { ApiServices } from './context.ts';
 
 /** Migrations the code expects, from `schemas/clickhouse/NNN_*.sql`. */
@@ -67,20 +68,4 @@ export async function pendingMigrations(
     ),
   );
   return files.filter((f) => !applied.has(Number(f.slice(0, 3)))).map((f) => f.replace(/\.sql$/, ''));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }

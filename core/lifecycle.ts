@@ -34,3 +34,21 @@ export function backoffMs(
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.max(initialMs / 2, Math.round(random() * ceiling));
 }
+
+/** `promise`, or a rejection "no answer within `ms` ms" if it has not settled by then (the work itself
+ *  goes on: use it for probes whose late answer no one needs). */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, messageOf } from './errors.ts';
-import type { Component, ComponentState } from './lifecycle.ts';
+import { type Component, type ComponentState, withTimeout } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import type { Registry } from './metrics.ts';
 
@@ -139,20 +139,4 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.statusCode = status;
   res.setHeader('content-type', type);
   res.end(body);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }

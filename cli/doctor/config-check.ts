@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AegisConfig } from '../../core/config/index.ts';
 import { messageOf } from '../../core/errors.ts';
+import { redactUrl } from '../../core/warehouse/index.ts';
 import { type CheckResult, result } from './check.ts';
 
 /** Which file the configuration comes from, the way `loadConfig` picks it: `--config`, `AEGIS_CONFIG`,
@@ -30,16 +31,4 @@ export function checkConfig(load: () => AegisConfig, source: string): { result: 
   const nats = config.nats.url ? `NATS ${config.nats.url}` : 'embedded nats-server';
   const ch = config.clickhouse.url ? `ClickHouse ${redactUrl(config.clickhouse.url)}` : 'embedded ClickHouse';
   return { result: result('config', 'ok', `${source}: ${nats}, ${ch}, data directory ${config.dataDir}`), config };
-}
-
-/** A URL without its credentials. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }

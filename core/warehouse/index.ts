@@ -7,7 +7,7 @@ import type { Warehouse } from './warehouse.ts';
 export type { EmbeddedWarehouseParams } from './embedded.ts';
 export { warehouseError } from './errors.ts';
 export { type MigrationResult, migrate } from './migrate.ts';
-export { openServerWarehouse, type ServerWarehouseParams } from './server.ts';
+export { openServerWarehouse, redactUrl, type ServerWarehouseParams } from './server.ts';
 export {
   INSERT_SETTINGS,
   type InsertFormat,

@@ -20,7 +20,7 @@ export async function openServerWarehouse(params: ServerWarehouseParams): Promis
   // Credentials written into the URL win over the separate settings; the client gets a clean URL.
   const url = parseUrl(params.url);
   const base = {
-    url: redact(params.url),
+    url: redactUrl(params.url),
     username: decodeURIComponent(url?.username ?? '') || params.username || 'default',
     password: decodeURIComponent(url?.password ?? '') || params.password || '',
     request_timeout: params.requestTimeoutMs ?? 30_000,
@@ -32,7 +32,7 @@ export async function openServerWarehouse(params: ServerWarehouseParams): Promis
   try {
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${params.database}` });
   } catch (err) {
-    throw warehouseError(err, `cannot reach ClickHouse at ${redact(params.url)}`);
+    throw warehouseError(err, `cannot reach ClickHouse at ${redactUrl(params.url)}`);
   } finally {
     await bootstrap.close();
   }
@@ -49,7 +49,7 @@ class ServerWarehouse implements Warehouse {
     private readonly client: ClickHouseClient,
   ) {
     this.database = params.database;
-    this.location = redact(params.url);
+    this.location = redactUrl(params.url);
   }
 
   async query<T>(sql: string, params?: QueryParams): Promise<T[]> {
@@ -110,7 +110,7 @@ function parseUrl(url: string): URL | undefined {
 }
 
 /** Drops credentials from a URL for messages and status output. */
-function redact(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     u.username = '';
