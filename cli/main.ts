@@ -3,7 +3,7 @@ import { FORMAT_NAMES } from '../ingest/parsers/index.ts';
 import { anomaliesCommand } from './commands/anomalies.ts';
 import { apiKeyCreateCommand, apiKeyListCommand, apiKeyRevokeCommand } from './commands/api-key.ts';
 import { assessCommand } from './commands/assess.ts';
-import { auditExportCommand, auditVerifyCommand } from './commands/audit.ts';
+import { auditExportCommand, auditVerifyCommand, auditWitnessCommand } from './commands/audit.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { forecastCommand } from './commands/forecast.ts';
 import { ingestCommand } from './commands/ingest.ts';
@@ -142,6 +142,15 @@ audit
   .option('--from <seq>', 'first record')
   .option('--to <seq>', 'last record')
   .action(run(async (_o: unknown, cmd: Command) => auditExportCommand(globals(cmd))));
+audit
+  .command('witness')
+  .description(
+    "show the head witness beside the table's head (exit 1 when the table ends before it); after a restore from backup, --reset-to-table makes it witness the restored head",
+  )
+  .option('--nats', "the cluster's witness in NATS KV (AEGIS_NATS_URL) instead of <dataDir>/keys/audit-head.json")
+  .option('--reset-to-table', 'witness the table head, once the chain verifies')
+  .option('--confirm-seq <seq>', 'the seq of the last restored record (required with --reset-to-table)')
+  .action(run(async (_o: unknown, cmd: Command) => auditWitnessCommand(globals(cmd))));
 
 program
   .command('policy')

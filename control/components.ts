@@ -13,6 +13,7 @@ import { createPlatformState } from './actions/platform-state.ts';
 import { createActionService } from './actions/service.ts';
 import { parseApprovalsConfig } from './approvals/index.ts';
 import {
+  AUDIT_HEAD_BUCKET,
   type AuditWitness,
   createAuditLog,
   createFileAuditWitness,
@@ -88,7 +89,7 @@ export async function buildController(config: AegisConfig, deps: ControlDeps): P
     const [lockBucket, leaseBucket, headBucket] = await Promise.all([
       bus.kv('aegis-locks', { ttlMs: LEASE_TTL_MS }),
       bus.kv('aegis-audit-lease', { ttlMs: LEASE_TTL_MS }),
-      bus.kv('aegis-audit-head', { ttlMs: 0 }), // never expires
+      bus.kv(AUDIT_HEAD_BUCKET, { ttlMs: 0 }), // never expires
     ]);
     locks = createKvLocks({ bucket: lockBucket, ttlMs: LEASE_TTL_MS, logger });
     auditLock = createKvAuditLock({ bucket: leaseBucket, ttlMs: LEASE_TTL_MS, logger });

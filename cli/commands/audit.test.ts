@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AUDIT_HEAD_BUCKET,
   createAuditLog,
   createFileAuditWitness,
+  createKvAuditWitness,
   loadOrCreateAuditKey,
   witnessFileOf,
 } from '../../control/audit/index.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { migrate, openEmbeddedWarehouse } from '../../core/warehouse/index.ts';
-import { tempDir } from '../../test/harness/index.ts';
+import { startTestNats, tempDir } from '../../test/harness/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,9 +24,12 @@ interface Run {
 }
 
 /** Runs `node bin/aegis.js -d DIR audit …args` to completion, with no AEGIS_* settings from outside. */
-function audit(dataDir: string, args: string[]): Promise<Run> {
+function audit(dataDir: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AEGIS_')));
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AEGIS_'))),
+      ...extraEnv,
+    };
     const child = spawn(process.execPath, ['bin/aegis.js', '-d', dataDir, '--log-level', 'silent', 'audit', ...args], {
       cwd: ROOT,
       env,
@@ -132,6 +137,59 @@ describe('aegis audit', () => {
     );
   });
 
+  it('witness shows a table that ends before it, and after a restore is reset to the confirmed head', async () => {
+    // The tail deleted above stands for tables restored from an older backup.
+    const shown = await audit(dir.path, ['witness']);
+    expect(shown).toMatchObject({ code: 1, stderr: '' });
+    expect(shown.stdout).toContain(`witness ${witnessFile}: seq 30 ${headHash}\n`);
+    expect(shown.stdout).toMatch(/table: 27 records, head seq 27 [0-9a-f]{64}\n/);
+    expect(shown.stdout).toContain('the table ends 3 records before the witness');
+
+    expect(await audit(dir.path, ['witness', '--reset-to-table'])).toMatchObject({ code: 2 });
+    const wrong = await audit(dir.path, ['witness', '--reset-to-table', '--confirm-seq', '30']);
+    expect(wrong).toMatchObject({
+      code: 2,
+      stderr: "aegis: --confirm-seq 30 is not the table's head (seq 27); nothing reset\n",
+    });
+    expect(await createFileAuditWitness(witnessFile).read()).toMatchObject({ seq: 30 });
+
+    const reset = await audit(dir.path, ['witness', '--reset-to-table', '--confirm-seq', '27']);
+    expect(reset).toMatchObject({ code: 0, stderr: '' });
+    expect(reset.stdout).toContain('witness reset to seq 27\n');
+    expect(await audit(dir.path, ['verify'])).toMatchObject({ code: 0 });
+    // The writer, which refused the truncated chain, extends the restored one.
+    await withWarehouse(dir.path, async (wh) => {
+      const log = createAuditLog({
+        warehouse: wh,
+        key: loadOrCreateAuditKey({ dataDir: dir.path }),
+        logger: silentLogger(),
+        witness: createFileAuditWitness(witnessFile),
+      });
+      const [record] = await log.append([
+        { kind: 'execution.step', actor: 'controller', subject: 'act-x', payload: {} },
+      ]);
+      expect(record!.seq).toBe(28);
+      await log.stop();
+    });
+  });
+
+  it('witness --nats reads and resets the cluster witness in NATS KV', async () => {
+    const nats = await startTestNats();
+    try {
+      const kv = createKvAuditWitness({ bucket: await nats.bus.kv(AUDIT_HEAD_BUCKET, { ttlMs: 0 }) });
+      await kv.write({ seq: 40, hash: headHash });
+      const env = { AEGIS_NATS_URL: nats.server.url };
+      const shown = await audit(dir.path, ['witness', '--nats'], env);
+      expect(shown).toMatchObject({ code: 1, stderr: '' });
+      expect(shown.stdout).toContain(`witness NATS KV ${AUDIT_HEAD_BUCKET}/audit-head: seq 40`);
+      const reset = await audit(dir.path, ['witness', '--nats', '--reset-to-table', '--confirm-seq', '28'], env);
+      expect(reset).toMatchObject({ code: 0, stderr: '' });
+      expect(await kv.read()).toMatchObject({ seq: 28 });
+    } finally {
+      await nats.stop();
+    }
+  });
+
   it('verify names the first broken record and why, and exits 1', async () => {
     await withWarehouse(dir.path, (wh) =>
       wh.command(`ALTER TABLE audit_log UPDATE payload = '{"step":99}' WHERE seq = 12 SETTINGS mutations_sync = 2`),
@@ -140,6 +198,9 @@ describe('aegis audit', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^audit log BROKEN at record 12 \(hash-mismatch\): record 12: its fields hash to/);
     expect(run.stdout).toContain('11 records before it verified');
+    const reset = await audit(dir.path, ['witness', '--reset-to-table', '--confirm-seq', '28']);
+    expect(reset.code).toBe(1);
+    expect(reset.stdout).toContain('not reset: a witness cannot vouch for a broken chain');
     const json = await audit(dir.path, ['verify', '--json', '--all-signatures']);
     expect(JSON.parse(json.stdout)).toMatchObject({
       ok: false,

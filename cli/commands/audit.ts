@@ -1,7 +1,10 @@
 import { once } from 'node:events';
 import {
+  AUDIT_HEAD_BUCKET,
   type AuditHead,
+  type AuditWitness,
   createFileAuditWitness,
+  createKvAuditWitness,
   readAuditPages,
   readTrustedKeys,
   trustFileOf,
@@ -9,6 +12,7 @@ import {
   witnessFileOf,
 } from '../../control/audit/index.ts';
 import { ConfigError, UsageError } from '../../core/errors.ts';
+import { openRuntime } from '../../core/runtime.ts';
 import { openWarehouse, type Warehouse } from '../../core/warehouse/index.ts';
 import { EXIT, fmt, type GlobalOptions, setup } from '../shared.ts';
 
@@ -17,6 +21,15 @@ export interface AuditVerifyCommandOptions extends GlobalOptions {
   /** Verify every signature instead of the checkpoints (minutes per million records). */
   allSignatures?: boolean;
   json?: boolean;
+}
+
+/** Options of `aegis audit witness`. */
+export interface AuditWitnessCommandOptions extends GlobalOptions {
+  /** The cluster's witness in NATS KV instead of the data directory's file. */
+  nats?: boolean;
+  /** Make the witness the table's head (after a restore), once `confirmSeq` names that head. */
+  resetToTable?: boolean;
+  confirmSeq?: string;
 }
 
 /** Options of `aegis audit export`. */
@@ -102,6 +115,63 @@ export async function auditExportCommand(options: AuditExportCommandOptions): Pr
     }
     return EXIT.ok;
   });
+}
+
+/** `aegis audit witness [--nats] [--reset-to-table --confirm-seq N]`: shows the head witness beside the
+ *  table's head (exit 1 when the table ends before it); after restoring the tables from a backup, which
+ *  is a truncation the witness rightly reports, `--reset-to-table` makes it witness the restored head so
+ *  the writer extends the chain again. The reset is refused unless the restored chain verifies and
+ *  `--confirm-seq` names its head: the operator says how far the restored log reaches. */
+export async function auditWitnessCommand(options: AuditWitnessCommandOptions): Promise<number> {
+  const confirmSeq = options.confirmSeq === undefined ? undefined : seqOption('--confirm-seq', options.confirmSeq);
+  if (options.resetToTable && confirmSeq === undefined)
+    throw new UsageError('--reset-to-table needs --confirm-seq N, N being the seq of the last restored record');
+  const { config, logger } = setup(options);
+  if (options.nats && !config.nats.url)
+    throw new UsageError('--nats reads the cluster witness: set AEGIS_NATS_URL (nats.url)');
+  const trusted = readTrustedKeys(trustFileOf({ trustFile: config.audit.trustFile, dataDir: config.dataDir }));
+  const runtime = options.nats ? await openRuntime(config, { bus: true, name: 'audit-witness' }, logger) : undefined;
+  try {
+    const witness: AuditWitness = runtime
+      ? createKvAuditWitness({ bucket: await runtime.bus!.kv(AUDIT_HEAD_BUCKET, { ttlMs: 0 }) })
+      : createFileAuditWitness(witnessFileOf({ dataDir: config.dataDir }));
+    const witnessed = await witness.read();
+    return await withAuditTable(config, async (warehouse) => {
+      const table = await verifyAuditLog(warehouse, trusted);
+      const seen = witnessed ? `seq ${witnessed.seq} ${witnessed.hash}` : 'nothing yet';
+      process.stdout.write(`witness ${witness.location}: ${seen}\n`);
+      if (!table.ok) {
+        process.stdout.write(
+          `table: BROKEN at record ${table.firstBroken.seq} (${table.firstBroken.reason}): ${table.firstBroken.message}\n`,
+        );
+        if (options.resetToTable) process.stdout.write('not reset: a witness cannot vouch for a broken chain\n');
+        return EXIT.failure;
+      }
+      process.stdout.write(`table: ${fmt(table.records)} records, head seq ${table.headSeq} ${table.headHash}\n`);
+      if (!options.resetToTable) {
+        const behind = witnessed !== undefined && witnessed.seq > table.headSeq;
+        if (behind)
+          process.stdout.write(
+            `the table ends ${fmt(witnessed.seq - table.headSeq)} records before the witness: records were deleted, ` +
+              'or the tables were restored from a backup (then run with --reset-to-table)\n',
+          );
+        return behind ? EXIT.failure : EXIT.ok;
+      }
+      if (confirmSeq !== table.headSeq)
+        throw new UsageError(
+          `--confirm-seq ${confirmSeq} is not the table's head (seq ${table.headSeq}); nothing reset`,
+        );
+      await witness.write({ seq: table.headSeq, hash: table.headHash });
+      logger.warn(
+        { witness: witness.location, from: witnessed ?? null, to: { seq: table.headSeq, hash: table.headHash } },
+        'audit head witness reset to the table',
+      );
+      process.stdout.write(`witness reset to seq ${table.headSeq}\n`);
+      return EXIT.ok;
+    });
+  } finally {
+    await runtime?.close();
+  }
 }
 
 async function withAuditTable(

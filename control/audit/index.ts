@@ -39,6 +39,7 @@ export {
   verifyAuditLog,
 } from './verify.ts';
 export {
+  AUDIT_HEAD_BUCKET,
   type AuditHead,
   type AuditWitness,
   createFileAuditWitness,

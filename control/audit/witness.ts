@@ -69,6 +69,9 @@ export interface WitnessBucket {
   get(key: string): Promise<{ value: Uint8Array } | null>;
 }
 
+/** The NATS KV bucket of the cluster's head witness (entries never expire). */
+export const AUDIT_HEAD_BUCKET = 'aegis-audit-head';
+
 /** The witness as one key of a NATS KV bucket, shared by the controller replicas (cluster mode).
  *  @example const witness = createKvAuditWitness({ bucket: await bus.kv('aegis-audit-head', { ttlMs: 0 }) }); */
 export function createKvAuditWitness(params: { bucket: WitnessBucket; key?: string }): AuditWitness {
