@@ -1,25 +1,17 @@
-import { join } from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { buildApi } from '../../api/components.ts';
 import type { ApiServer } from '../../api/server.ts';
-import { buildController } from '../../control/components.ts';
-import type { Controller } from '../../control/controller.ts';
-import { createSimulatorExecutor } from '../../control/executors/simulator.ts';
 import { type AegisConfig, aegisConfigSchema } from '../../core/config/index.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { createMetricsRegistry } from '../../core/metrics.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
-import { createSimulatorFeed, type SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
-import { buildIngestWriter, simulatedPlatformConfig } from '../../ingest/components.ts';
-import { createTelemetryPublisher } from '../../ingest/publisher.ts';
+import type { SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
+import { simulatedPlatformConfig } from '../../ingest/components.ts';
 import type { Incident } from '../../ingest/simulator/incidents.ts';
 import { createPlatform, HOUR_MS, type Platform } from '../../ingest/simulator/index.ts';
-import type { IngestWriter } from '../../ingest/writer/index.ts';
-import { buildScorer } from '../../scoring/components.ts';
 import type { Scorer } from '../../scoring/service/scorer.ts';
-import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
+import { TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
+import { type SimulatedStack, startSimulatedStack } from '../harness/stack.ts';
 import { waitFor } from '../harness/telemetry.ts';
 
 const MINUTE_MS = 60_000;
@@ -47,17 +39,15 @@ interface Watch {
  *  NATS, the ingest writer stores it in the embedded ClickHouse, the scorer scores it and publishes what it
  *  finds, and the controller acts; every client step goes over real HTTP and WebSocket to the API server. */
 describe('API end to end on the simulated platform', () => {
-  let nats: Awaited<ReturnType<typeof startTestNats>>;
-  let store: Awaited<ReturnType<typeof startTestWarehouse>>;
+  let nats: SimulatedStack['nats'];
+  let stack: SimulatedStack | undefined;
   let wh: Warehouse;
   const dir = tempDir('aegis-api-e2e-');
   const logger = silentLogger();
   let config: AegisConfig;
   let platform: Platform;
   let feed: SimulatorFeed;
-  let writer: IngestWriter;
   let scorer: Scorer;
-  let controller: Controller;
   let server: ApiServer;
   let adminToken: string;
   const tokens: Record<'analyst' | 'operator' | 'approver', string> = { analyst: '', operator: '', approver: '' };
@@ -189,51 +179,9 @@ describe('API end to end on the simulated platform', () => {
     T0 = Math.floor(incident.startMs / HOUR_MS) * HOUR_MS - HOUR_MS;
     now = T0;
 
-    nats = await startTestNats();
-    store = await startTestWarehouse();
-    wh = store.warehouse;
-    const metrics = createMetricsRegistry();
-    feed = createSimulatorFeed({
-      platform,
-      publisher: createTelemetryPublisher({ bus: nats.bus, source: 'simulator' }),
-      checkpointPath: join(dir.path, 'simulator', 'checkpoint.json'),
-      groundTruthPath: join(dir.path, 'simulator', 'ground-truth.jsonl'),
-      backfillDays: 0,
-      tickMs: 50,
-      logger,
-      now: clock,
-    });
-    writer = buildIngestWriter(config, { bus: nats.bus, warehouse: wh, logger, metrics });
-    scorer = await buildScorer(config, { warehouse: wh, bus: nats.bus, logger, noTf: true });
-    const catalog = scorer.definitions.catalog;
-    controller = await buildController(config, {
-      warehouse: wh,
-      bus: nats.bus,
-      logger,
-      catalog: () => catalog,
-      simulator: createSimulatorExecutor({
-        platform,
-        journalPath: join(dir.path, 'simulator', 'changes.jsonl'),
-        clock,
-      }),
-      clock,
-      schedule: false,
-    });
-    const api = await buildApi(config, {
-      warehouse: wh,
-      bus: nats.bus,
-      controller,
-      catalog: () => catalog,
-      logger,
-      metrics,
-      devAdminKey: true,
-    });
-    server = api.server;
-    adminToken = api.devKey!.token;
-    await writer.start();
-    await feed.start();
-    await controller.start();
-    await server.start();
+    stack = await startSimulatedStack({ config, platform, clock, logger });
+    ({ nats, warehouse: wh, feed, scorer, server } = stack);
+    adminToken = stack.adminToken;
 
     // Keys made the way an admin makes them: the createApiKey mutation with the development admin key.
     const make = async (name: string, role: string) =>
@@ -250,12 +198,7 @@ describe('API end to end on the simulated platform', () => {
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
-    await server?.stop();
-    await controller?.stop();
-    await feed?.stop();
-    await writer?.stop();
-    await store?.stop();
-    await nats?.stop();
+    await stack?.stop();
     dir.remove();
   });
 

@@ -3,22 +3,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../api/components.ts';
 import type { ApiServer } from '../../api/server.ts';
-import { buildController } from '../../control/components.ts';
-import type { Controller } from '../../control/controller.ts';
-import { createSimulatorExecutor } from '../../control/executors/simulator.ts';
 import { type AegisConfig, aegisConfigSchema } from '../../core/config/index.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { createMetricsRegistry } from '../../core/metrics.ts';
-import { createSimulatorFeed, type SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
-import { buildIngestWriter, simulatedPlatformConfig } from '../../ingest/components.ts';
-import { createTelemetryPublisher } from '../../ingest/publisher.ts';
+import type { SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
+import { simulatedPlatformConfig } from '../../ingest/components.ts';
 import { createPlatform, HOUR_MS } from '../../ingest/simulator/index.ts';
-import type { IngestWriter } from '../../ingest/writer/index.ts';
-import { buildScorer } from '../../scoring/components.ts';
 import type { Scorer } from '../../scoring/service/scorer.ts';
-import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
+import { TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
+import { type SimulatedStack, startSimulatedStack } from '../harness/stack.ts';
 import { waitFor } from '../harness/telemetry.ts';
 
 const MINUTE_MS = 60_000;
@@ -47,15 +40,13 @@ interface InPageCanvas {
  *  platform publishes through NATS, the ingest writer stores it in the embedded ClickHouse, the scorer
  *  scores it, an agent proposes through the API, and a person approves on the page. */
 describe('overview page in Chromium', () => {
-  let nats: Awaited<ReturnType<typeof startTestNats>>;
-  let store: Awaited<ReturnType<typeof startTestWarehouse>>;
+  let nats: SimulatedStack['nats'];
+  let stack: SimulatedStack | undefined;
   const dir = tempDir('aegis-overview-');
   const logger = silentLogger();
   let config: AegisConfig;
   let feed: SimulatorFeed;
-  let writer: IngestWriter;
   let scorer: Scorer;
-  let controller: Controller;
   let server: ApiServer;
   let browser: Browser;
   let page: Page;
@@ -118,51 +109,10 @@ describe('overview page in Chromium', () => {
     const T0 = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 3 * HOUR_MS;
     now = T0;
 
-    nats = await startTestNats();
-    store = await startTestWarehouse();
-    const wh = store.warehouse;
-    const metrics = createMetricsRegistry();
-    feed = createSimulatorFeed({
-      platform,
-      publisher: createTelemetryPublisher({ bus: nats.bus, source: 'simulator' }),
-      checkpointPath: join(dir.path, 'simulator', 'checkpoint.json'),
-      groundTruthPath: join(dir.path, 'simulator', 'ground-truth.jsonl'),
-      backfillDays: 0,
-      tickMs: 50,
-      logger,
-      now: clock,
-    });
-    writer = buildIngestWriter(config, { bus: nats.bus, warehouse: wh, logger, metrics });
-    scorer = await buildScorer(config, { warehouse: wh, bus: nats.bus, logger, noTf: true });
+    stack = await startSimulatedStack({ config, platform, clock, logger });
+    ({ nats, feed, scorer, server } = stack);
     const catalog = scorer.definitions.catalog;
-    controller = await buildController(config, {
-      warehouse: wh,
-      bus: nats.bus,
-      logger,
-      catalog: () => catalog,
-      simulator: createSimulatorExecutor({
-        platform,
-        journalPath: join(dir.path, 'simulator', 'changes.jsonl'),
-        clock,
-      }),
-      clock,
-      schedule: false,
-    });
-    const api = await buildApi(config, {
-      warehouse: wh,
-      bus: nats.bus,
-      controller,
-      catalog: () => catalog,
-      logger,
-      metrics,
-      devAdminKey: true,
-    });
-    server = api.server;
-    tokens.admin = api.devKey!.token;
-    await writer.start();
-    await feed.start();
-    await controller.start();
-    await server.start();
+    tokens.admin = stack.adminToken;
     browser = await chromium.launch({ executablePath: CHROMIUM });
 
     now = T0 + HOUR_MS;
@@ -201,12 +151,7 @@ describe('overview page in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    await controller?.stop();
-    await feed?.stop();
-    await writer?.stop();
-    await store?.stop();
-    await nats?.stop();
+    await stack?.stop();
     dir.remove();
   });
 
