@@ -2,6 +2,7 @@
 // costs nothing (it becomes 1=1) and a concrete selection becomes `column IN ('a','b')`. Only tables
 // that really hold a column are filtered on it; the rest go through the inventory or say so.
 
+import { DEFAULT_REQUIRED_TAGS } from '../../scoring/scorers/index.ts';
 import { when } from '../model.ts';
 
 export { when };
@@ -14,8 +15,9 @@ export const teamOfService = (column: string) =>
 export const envOfResource = (column: string) =>
   `$__conditionalAll(${column} IN (SELECT resource_id FROM resources_latest FINAL WHERE env IN ($environment)), $environment)`;
 
-/** The tags governance requires by default (scoring.requiredTags in the AEGIS configuration). */
-export const REQUIRED_TAGS = "['team', 'service', 'env']";
+/** The tags governance requires by default (scoring.requiredTags in the AEGIS configuration), as a
+ *  ClickHouse array literal. */
+export const REQUIRED_TAGS = `[${DEFAULT_REQUIRED_TAGS.map((t) => `'${t}'`).join(', ')}]`;
 
 /** A team's monthly budget as the team's cost score recorded it: the threshold of its
  *  "forecast against budget" component (0 when the team has no budget). */

@@ -1,3 +1,4 @@
+import { HOURS_PER_MONTH } from '../../scoring/scorers/index.ts';
 import type { DashboardSpec } from '../model.ts';
 import { envOfResource, REQUIRED_TAGS, when } from './filters.ts';
 
@@ -6,6 +7,16 @@ const inventory = `FROM resources_latest FINAL
 WHERE state != 'terminated' AND ${when('team', 'owner')} AND ${when('service', 'service')}
   AND ${when('environment', 'env')}`;
 
+/** A share of the inventory: red below 80 %, green from 95 %. */
+const COVERAGE = {
+  unit: 'percentunit',
+  baseColor: 'red',
+  thresholds: [
+    { value: 0.8, color: 'orange' },
+    { value: 0.95, color: 'green' },
+  ],
+};
+
 const tagged = `hasAll(mapKeys(tags), ${REQUIRED_TAGS})`;
 
 const shadow = `SELECT subject, opened_at FROM insights FINAL
@@ -13,6 +24,8 @@ const shadow = `SELECT subject, opened_at FROM insights FINAL
 
 // Access events carry accounts and principals, not teams, services or environments: the access
 // panels ignore those variables and say so.
+const accessInRange = `FROM access_1h
+WHERE $__timeFilter(bucket)`;
 const ACCESS_NOTE = 'All accounts: access events carry no team, service or environment.';
 
 /** Governance & access: tag and ownership coverage, shadow resources and risky access. */
@@ -30,12 +43,7 @@ export const governance: DashboardSpec = {
       description: 'Share of resources with an owning team.',
       sql: `SELECT countIf(owner != '') / count() AS owned_share
 ${inventory}`,
-      unit: 'percentunit',
-      baseColor: 'red',
-      thresholds: [
-        { value: 0.8, color: 'orange' },
-        { value: 0.95, color: 'green' },
-      ],
+      ...COVERAGE,
       width: 6,
     },
     {
@@ -44,12 +52,7 @@ ${inventory}`,
       description: `Share of resources carrying every required tag (${REQUIRED_TAGS}, the scoring.requiredTags default).`,
       sql: `SELECT countIf(${tagged}) / count() AS tagged_share
 ${inventory}`,
-      unit: 'percentunit',
-      baseColor: 'red',
-      thresholds: [
-        { value: 0.8, color: 'orange' },
-        { value: 0.95, color: 'green' },
-      ],
+      ...COVERAGE,
       width: 6,
     },
     {
@@ -78,14 +81,9 @@ ${inventory}`,
 ${inventory}
 GROUP BY owner_team
 ORDER BY tagged_share`,
-      unit: 'percentunit',
+      ...COVERAGE,
       min: 0,
       max: 1,
-      baseColor: 'red',
-      thresholds: [
-        { value: 0.8, color: 'orange' },
-        { value: 0.95, color: 'green' },
-      ],
     },
     {
       title: 'Resources by owner',
@@ -100,7 +98,7 @@ ORDER BY resource_count DESC`,
       title: 'Shadow resource details',
       type: 'table',
       description: 'Open shadow-resource insights with what the inventory knows of each resource.',
-      sql: `SELECT i.subject AS resource_id, r.resource_type, r.region, r.env, round(r.hourly_cost * 730, 2) AS usd_per_month,
+      sql: `SELECT i.subject AS resource_id, r.resource_type, r.region, r.env, round(r.hourly_cost * ${HOURS_PER_MONTH}, 2) AS usd_per_month,
   i.opened_at
 FROM (${shadow}) AS i
 LEFT JOIN (SELECT resource_id, resource_type, region, env, hourly_cost FROM resources_latest FINAL) AS r
@@ -124,8 +122,7 @@ LIMIT 100`,
       type: 'stat',
       description: `Events by root principals in the time range. ${ACCESS_NOTE}`,
       sql: `SELECT sum(root) AS root_events
-FROM access_1h
-WHERE $__timeFilter(bucket)`,
+${accessInRange}`,
       thresholds: [{ value: 1, color: 'red' }],
       width: 6,
     },
@@ -134,8 +131,7 @@ WHERE $__timeFilter(bucket)`,
       type: 'stat',
       description: `Privileged actions by a session without MFA. ${ACCESS_NOTE}`,
       sql: `SELECT sum(privileged_without_mfa) AS privileged_no_mfa
-FROM access_1h
-WHERE $__timeFilter(bucket)`,
+${accessInRange}`,
       thresholds: [{ value: 1, color: 'orange' }],
       width: 6,
     },
@@ -144,8 +140,7 @@ WHERE $__timeFilter(bucket)`,
       type: 'stat',
       description: `Access attempts denied. ${ACCESS_NOTE}`,
       sql: `SELECT sumIf(events, result = 'denied') AS denied_events
-FROM access_1h
-WHERE $__timeFilter(bucket)`,
+${accessInRange}`,
       width: 6,
     },
     {
@@ -163,8 +158,7 @@ WHERE first_seen >= $__fromTime AND first_seen <= $__toTime`,
       description: `Denied attempts, privileged actions without MFA and root use. ${ACCESS_NOTE}`,
       sql: `SELECT $__timeInterval(bucket) AS time, sumIf(events, result = 'denied') AS denied,
   sum(privileged_without_mfa) AS privileged_no_mfa, sum(root) AS root_use
-FROM access_1h
-WHERE $__timeFilter(bucket)
+${accessInRange}
 GROUP BY time
 ORDER BY time`,
       width: 24,
@@ -175,8 +169,7 @@ ORDER BY time`,
       description: `Principals with denials, privileged actions without MFA or root use in the range. ${ACCESS_NOTE}`,
       sql: `SELECT principal, principal_type, sum(events) AS events_total, sumIf(events, result = 'denied') AS denied_events,
   sum(privileged) AS privileged_events, sum(privileged_without_mfa) AS privileged_no_mfa, sum(root) AS root_use
-FROM access_1h
-WHERE $__timeFilter(bucket)
+${accessInRange}
 GROUP BY principal, principal_type
 HAVING denied_events + privileged_no_mfa + root_use > 0
 ORDER BY root_use DESC, privileged_no_mfa DESC, denied_events DESC

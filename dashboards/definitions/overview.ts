@@ -8,6 +8,9 @@ WHERE dimension = '${dimension}' AND scope = 'platform' AND subject = 'platform'
 const openInsights = `FROM insights FINAL
 WHERE status = 'open' AND ${when('team', 'team')} AND ${when('service', 'service')}`;
 
+const actionableRecommendations = `FROM recommendations FINAL
+WHERE ${ACTIONABLE} AND ${when('team', 'team')} AND ${when('service', 'service')}`;
+
 /** Platform overview: the health index, the maturity level, scores over time and the top risks. */
 export const overview: DashboardSpec = {
   uid: 'aegis-overview',
@@ -55,8 +58,7 @@ ${openInsights}`,
       type: 'stat',
       description: 'Monthly impact of the open and held recommendations (current state).',
       sql: `SELECT sum(impact_usd_month) AS usd_per_month
-FROM recommendations FINAL
-WHERE ${ACTIONABLE} AND ${when('team', 'team')} AND ${when('service', 'service')}`,
+${actionableRecommendations}`,
       unit: 'currencyUSD',
       width: 5,
     },
@@ -167,8 +169,7 @@ LIMIT 25`,
       description: 'Open and held recommendations by monthly impact; a held one says why acting now would add risk.',
       sql: `SELECT title, type, status, service, team, round(impact_usd_month, 2) AS usd_per_month,
   round(confidence, 2) AS confidence_score, held_reason
-FROM recommendations FINAL
-WHERE ${ACTIONABLE} AND ${when('team', 'team')} AND ${when('service', 'service')}
+${actionableRecommendations}
 ORDER BY impact_usd_month DESC
 LIMIT 25`,
       width: 12,
