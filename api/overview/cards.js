@@ -16,7 +16,7 @@ const CARD_IDS = [
 /** The element with `id`. */
 export const $ = (id) => document.getElementById(id);
 /** The content part of a card. */
-export const body = (cardId) => $(cardId).querySelector('.card-body');
+const body = (cardId) => $(cardId).querySelector('.card-body');
 
 /** An element with attributes (`class`, `aria-*`, …) and children (nodes or text). */
 function h(tag, attrs = {}, ...children) {
@@ -40,6 +40,11 @@ const fmtUsd = (v) => `${v < 0 ? '−' : ''}$${Math.abs(v).toLocaleString(undefi
 const joined = (...parts) => parts.filter(Boolean).join(' · ');
 const badge = (text, kind = '') => h('span', { class: `badge ${kind}` }, text);
 const empty = (text) => h('p', { class: 'empty' }, text);
+/** A table: a header cell per heading, a row per entry of `rows` (its cells). */
+function table(attrs, headings, rows) {
+  const head = h('thead', {}, h('tr', {}, ...headings.map((text) => h('th', {}, text))));
+  return h('table', attrs, head, h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells))));
+}
 
 /** The health index and the latest score of each dimension. */
 export function renderHealth(platform) {
@@ -164,28 +169,15 @@ export function renderInsights(insights) {
     return;
   }
   el.replaceChildren(
-    h(
-      'table',
+    table(
       {},
-      h(
-        'thead',
-        {},
-        h('tr', {}, h('th', {}, 'Severity'), h('th', {}, 'Insight'), h('th', {}, 'Subject'), h('th', {}, 'Score')),
-      ),
-      h(
-        'tbody',
-        {},
-        insights.map((i) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, badge(i.severity, i.severity.toLowerCase())),
-            h('td', {}, i.title, h('div', { class: 'muted' }, joined(i.service, i.team))),
-            h('td', { class: 'mono' }, i.subject),
-            h('td', { class: 'num' }, Number(i.score).toFixed(2)),
-          ),
-        ),
-      ),
+      ['Severity', 'Insight', 'Subject', 'Score'],
+      insights.map((i) => [
+        h('td', {}, badge(i.severity, i.severity.toLowerCase())),
+        h('td', {}, i.title, h('div', { class: 'muted' }, joined(i.service, i.team))),
+        h('td', { class: 'mono' }, i.subject),
+        h('td', { class: 'num' }, Number(i.score).toFixed(2)),
+      ]),
     ),
   );
 }
@@ -198,36 +190,18 @@ export function renderRecommendations(recommendations) {
     return;
   }
   el.replaceChildren(
-    h(
-      'table',
+    table(
       {},
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, 'Severity'),
-          h('th', {}, 'Recommendation'),
-          h('th', {}, 'Subject'),
-          h('th', {}, 'Impact'),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        recommendations.map((r) => {
-          const severity = r.insight?.severity ?? 'INFO';
-          return h(
-            'tr',
-            {},
-            h('td', {}, badge(severity, severity.toLowerCase())),
-            h('td', {}, r.title, h('div', { class: 'muted' }, joined(r.type.toLowerCase(), r.service, r.team))),
-            h('td', { class: 'mono' }, r.subject),
-            h('td', { class: 'num' }, fmtUsd(r.impactUsdMonth), h('div', { class: 'muted' }, `risk ${r.impactRisk}`)),
-          );
-        }),
-      ),
+      ['Severity', 'Recommendation', 'Subject', 'Impact'],
+      recommendations.map((r) => {
+        const severity = r.insight?.severity ?? 'INFO';
+        return [
+          h('td', {}, badge(severity, severity.toLowerCase())),
+          h('td', {}, r.title, h('div', { class: 'muted' }, joined(r.type.toLowerCase(), r.service, r.team))),
+          h('td', { class: 'mono' }, r.subject),
+          h('td', { class: 'num' }, fmtUsd(r.impactUsdMonth), h('div', { class: 'muted' }, `risk ${r.impactRisk}`)),
+        ];
+      }),
     ),
   );
 }
@@ -327,39 +301,18 @@ export function renderAudit(integrity, records) {
     verdict,
     records.length === 0
       ? empty('No audit records yet.')
-      : h(
-          'table',
+      : table(
           { id: 'audit-records' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              h('th', {}, '#'),
-              h('th', {}, 'When'),
-              h('th', {}, 'Kind'),
-              h('th', {}, 'Actor'),
-              h('th', {}, 'Subject'),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            [...records]
-              .reverse()
-              .map((r) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', { class: 'num' }, r.seq),
-                  h('td', {}, fmtTime(r.at)),
-                  h('td', {}, badge(r.kind)),
-                  h('td', {}, r.actor),
-                  h('td', { class: 'mono' }, r.subject),
-                ),
-              ),
-          ),
+          ['#', 'When', 'Kind', 'Actor', 'Subject'],
+          [...records]
+            .reverse()
+            .map((r) => [
+              h('td', { class: 'num' }, r.seq),
+              h('td', {}, fmtTime(r.at)),
+              h('td', {}, badge(r.kind)),
+              h('td', {}, r.actor),
+              h('td', { class: 'mono' }, r.subject),
+            ]),
         ),
   );
 }
