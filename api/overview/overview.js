@@ -79,6 +79,12 @@ async function latestAuditRecords(integrity) {
   return records;
 }
 
+/** Shows `err` on the cards whose data it kept from loading; a refused key is rethrown (load signs out). */
+function showLoadError(err, cardIds) {
+  if (err instanceof KeyRefusedError) throw err;
+  for (const id of cardIds) showCardError(id, describeError(err));
+}
+
 /** Who is signed in (the `viewer` query), and the refresh timer while they are. */
 let viewer = null;
 let refreshTimer = null;
@@ -93,22 +99,18 @@ async function load() {
       renderInsights(data.insights.nodes);
       renderRecommendations(data.recommendations.nodes);
     },
-    (err) => {
-      if (err instanceof KeyRefusedError) throw err;
-      for (const id of ['health-card', 'maturity-card', 'scores-card', 'insights-card', 'recommendations-card'])
-        showCardError(id, describeError(err));
-    },
+    (err) =>
+      showLoadError(err, ['health-card', 'maturity-card', 'scores-card', 'insights-card', 'recommendations-card']),
   );
   const control = gql(CONTROL_QUERY).then(
-    async (data) => {
+    (data) => {
       renderApprovals(data.actions.nodes, viewer, { approve, reject: askReject });
-      renderAudit(data.auditIntegrity, await latestAuditRecords(data.auditIntegrity));
+      return latestAuditRecords(data.auditIntegrity).then(
+        (records) => renderAudit(data.auditIntegrity, records),
+        (err) => showLoadError(err, ['audit-card']),
+      );
     },
-    (err) => {
-      if (err instanceof KeyRefusedError) throw err;
-      showCardError('approvals-card', describeError(err));
-      showCardError('audit-card', describeError(err));
-    },
+    (err) => showLoadError(err, ['approvals-card', 'audit-card']),
   );
   try {
     await Promise.all([summary, control]);
