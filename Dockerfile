@@ -11,9 +11,9 @@ COPY package.json package-lock.json .npmrc ./
 # --omit=dev keeps tsx, a runtime dependency: the CLI runs TypeScript directly, with no build step.
 # --ignore-scripts: no install script is needed (see package.json#allowScripts), and the npm of this
 # base image (10.x) does not know allowScripts, so it would otherwise run them.
-# chdb's engine (@chdb/lib-linux-x64-gnu, ~540 MB) stays even though cluster roles use a ClickHouse
-# server: core/warehouse imports the embedded driver statically, and chdb loads its native library on
-# import, so every role fails to start without it.
+# chdb's engine (@chdb/lib-linux-x64-gnu, ~540 MB) stays: `aegis start`, the default command, runs on
+# it. Roles on a ClickHouse server never load it (core/warehouse imports the embedded driver on first
+# use), so an image for cluster roles only could leave it out.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force
 
@@ -45,11 +45,11 @@ COPY policies ./policies
 RUN mkdir -p /data/keys && chown -R node:node /data
 USER node
 # 4318: the collector's OTLP/HTTP receiver. 4000: the API (GraphQL, /healthz, /readyz, /metrics).
-# Roles without the API may serve /healthz and /metrics on the metrics port (AEGIS_METRICS_PORT) once
-# that server exists; publish it from the compose file when it does.
+# The other roles serve /healthz, /readyz and /metrics on the metrics port (AEGIS_METRICS_PORT, 9464).
 EXPOSE 4318 4000
-# The API's /healthz (role `api`, and `start`). Roles with no HTTP endpoint disable this check in
-# docker-compose.yml. Node's own fetch: the slim image has no curl or wget.
+# The API's /healthz (role `api`, and `start`). docker-compose.yml probes the other roles on the
+# metrics port instead, and disables the check for the one-shot migrate. Node's own fetch: the slim
+# image has no curl or wget.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.AEGIS_API_PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/aegis.js"]
