@@ -2,11 +2,13 @@ import type { Bus, Served } from '../../core/bus/index.ts';
 import { DependencyError, messageOf } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import {
+  describeIssue,
   type ExecutionRequest,
   type ExecutionResult,
   type Executor,
   executionRequestSchema,
   executionResultSchema,
+  refused,
 } from './types.ts';
 
 /** Subjects of executor requests are `<prefix>.<type>`. @default aegis.exec */
@@ -138,19 +140,6 @@ function parseReply(data: Uint8Array, subject: string): ExecutionResult {
 
 function protocolError(message: string, cause?: unknown): DependencyError {
   return new DependencyError(message, { dependency: 'nats-agent', retryable: false, cause });
-}
-
-/** An `ok: false` answer for a request that was refused before any change. */
-function refused(summary: string): ExecutionResult {
-  return { ok: false, summary, details: {}, replayed: false };
-}
-
-/** The first issue of a failed parse, with its path: `target.owner: Invalid input: expected string…`. */
-function describeIssue(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid';
-  const path = issue.path.map(String).join('.');
-  return path ? `${path}: ${issue.message}` : issue.message;
 }
 
 /** A single NATS subject token: no separators, wildcards or whitespace. */

@@ -21,18 +21,24 @@ import {
   platformChangeSchema,
   type TargetState,
 } from '../../ingest/simulator/index.ts';
+import { ACTION_TYPES } from '../actions/action-types.ts';
 import {
   type ExecutionRequest,
   type ExecutionResult,
   type Executor,
   executionRequestSchema,
   executionResultSchema,
+  refused,
 } from './types.ts';
 
 /** Action types the simulated platform can carry out: one per kind of change it takes. */
 export const SIMULATOR_ACTION_TYPES = platformChangeKinds;
-/** Types whose change a `rollback` can undo (a rolled-back deploy is not re-deployed). */
-const REVERSIBLE: ReadonlySet<string> = new Set(['scale_up', 'rightsize', 'stop_idle', 'revoke_access', 'enforce_mfa']);
+/** Types whose change a `rollback` can undo, as the action types say (a rolled-back deploy is not re-deployed). */
+const REVERSIBLE: ReadonlySet<string> = new Set(
+  Object.values(ACTION_TYPES)
+    .filter((spec) => spec.reversible)
+    .map((spec) => spec.type),
+);
 
 /** Parameters of {@link createSimulatorExecutor}. */
 export interface SimulatorExecutorParams {
@@ -75,12 +81,6 @@ const fingerprintOf = (r: ExecutionRequest) => {
 };
 const usd = (x: number) => `$${x.toFixed(2)}`;
 const shortId = (id: string) => id.split(/[/:]/).pop() || id;
-const refused = (summary: string, details: Record<string, unknown> = {}): ExecutionResult => ({
-  ok: false,
-  summary,
-  details,
-  replayed: false,
-});
 
 /**
  * Creates the executor that carries actions out on the simulated platform.

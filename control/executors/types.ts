@@ -51,6 +51,19 @@ export const executionResultSchema = z.strictObject({
 /** An executor's answer. */
 export type ExecutionResult = z.output<typeof executionResultSchema>;
 
+/** An `ok: false` answer for a request refused before any change. */
+export function refused(summary: string, details: Record<string, unknown> = {}): ExecutionResult {
+  return { ok: false, summary, details, replayed: false };
+}
+
+/** The first issue of a failed parse, with its path: `target.owner: Invalid input: expected string…`. */
+export function describeIssue(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
 /** Carries out actions somewhere: the simulated platform, a webhook, an agent over NATS.
  *  `run` resolves with `ok: false` for a refusal the executor understood (the target does not exist,
  *  the change is not allowed there); it rejects only when the outcome is unknown (a timeout, a

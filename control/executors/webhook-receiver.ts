@@ -3,10 +3,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { messageOf } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { type ExecutionRequest, type ExecutionResult, executionRequestSchema, executionResultSchema } from './types.ts';
+import {
+  describeIssue,
+  type ExecutionRequest,
+  type ExecutionResult,
+  executionRequestSchema,
+  executionResultSchema,
+  refused,
+} from './types.ts';
 import {
   DEFAULT_TOLERANCE_SEC,
-  describeIssue,
   IDEMPOTENCY_KEY_HEADER,
   REPLAYED_HEADER,
   SIGNATURE_HEADER,
@@ -147,15 +153,8 @@ export function createWebhookReceiver(params: WebhookReceiverParams): WebhookRec
         : first;
     }
     const lateMs = now() - request.deadlineMs;
-    if (lateMs > 0) {
-      const result: ExecutionResult = {
-        ok: false,
-        summary: `deadline passed ${lateMs} ms before the receiver got it; not started`,
-        details: {},
-        replayed: false,
-      };
-      return { status: 200, body: result };
-    }
+    if (lateMs > 0)
+      return { status: 200, body: refused(`deadline passed ${lateMs} ms before the receiver got it; not started`) };
     const run = handle(request);
     seen.set(key, { bodyHash, atMs: now(), answer: run });
     const result = await run;

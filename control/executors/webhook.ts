@@ -2,11 +2,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DependencyError, messageOf } from '../../core/errors.ts';
 import { backoffMs, sleep } from '../../core/lifecycle.ts';
 import {
+  describeIssue,
   type ExecutionRequest,
   type ExecutionResult,
   type Executor,
   executionRequestSchema,
   executionResultSchema,
+  refused,
 } from './types.ts';
 
 /** Unix seconds at which the sender signed the body. */
@@ -231,24 +233,12 @@ export function createWebhookExecutor(params: WebhookExecutorParams): Executor {
   }
 }
 
-/** The first issue of a failed parse, with its path: `target.owner: Invalid input: expected string…`. */
-export function describeIssue(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid';
-  const path = issue.path.map(String).join('.');
-  return path ? `${path}: ${issue.message}` : issue.message;
-}
-
 function hmacHex(secret: string, timestamp: string, body: string | Uint8Array): string {
   return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 }
 
 function fail(reason: WebhookRejection, message: string) {
   return { ok: false as const, reason, message };
-}
-
-function refused(summary: string, details: Record<string, unknown> = {}): ExecutionResult {
-  return { ok: false, summary, details, replayed: false };
 }
 
 function isRetryableStatus(status: number): boolean {
