@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Bus, Served } from '../core/bus/index.ts';
 import type { AegisConfig } from '../core/config/index.ts';
-import { ConfigError, messageOf } from '../core/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Registry } from '../core/metrics.ts';
 import type { Warehouse } from '../core/warehouse/index.ts';
@@ -67,12 +67,7 @@ export async function buildController(config: AegisConfig, deps: ControlDeps): P
   const { warehouse, bus } = deps;
   const clock = deps.clock ?? Date.now;
   const control = config.control;
-  let approvals: ReturnType<typeof parseApprovalsConfig>;
-  try {
-    approvals = parseApprovalsConfig(control.approvals);
-  } catch (err) {
-    throw new ConfigError(`control.approvals: ${messageOf(err).replace(/^invalid approvals config: /, '')}`);
-  }
+  const approvals = parseApprovalsConfig(control.approvals, 'control.approvals');
   const executors = buildExecutors(config, deps);
   const distributed = deps.distributed ?? config.nats.url !== '';
   const key = loadOrCreateAuditKey({

@@ -81,6 +81,12 @@ describe('parseApprovalsConfig', () => {
     }
   });
 
+  it('names the config section it was given instead of the default label', () => {
+    expect(() => parseApprovalsConfig({ expiryMs: 0 }, 'control.approvals')).toThrow(
+      /^control\.approvals: .*must be > 0/s,
+    );
+  });
+
   it('accepts null to disable the cost and error-budget rules, and [] to disable the tier rule', () => {
     const c = approvalsConfigSchema.parse({
       financeAboveUsdMonth: null,

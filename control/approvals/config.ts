@@ -132,9 +132,10 @@ export type ApprovalsConfigInput = z.input<typeof approvalsConfigSchema>;
 /** Parsed approvals config, defaults filled and ids normalised. */
 export type ApprovalsConfig = z.output<typeof approvalsConfigSchema>;
 
-/** Parses approvals config, failing with a `ConfigError` that names the field. */
-export function parseApprovalsConfig(input: unknown = {}): ApprovalsConfig {
+/** Parses approvals config, failing with a `ConfigError` that names the field after `label`
+ *  (`control.approvals` where it is a section of the AEGIS config). */
+export function parseApprovalsConfig(input: unknown = {}, label = 'invalid approvals config'): ApprovalsConfig {
   const r = approvalsConfigSchema.safeParse(input ?? {});
-  if (!r.success) throw new ConfigError(`invalid approvals config: ${z.prettifyError(r.error)}`);
+  if (!r.success) throw new ConfigError(`${label}: ${z.prettifyError(r.error)}`);
   return r.data;
 }
