@@ -34,7 +34,14 @@ export function createInProcessLocks(): Locks {
         if (!current) break;
         const left = deadline - Date.now();
         if (left <= 0) return undefined;
-        await Promise.race([current, new Promise((r) => setTimeout(r, left))]);
+        if (left === Number.POSITIVE_INFINITY) {
+          await current;
+          continue;
+        }
+        // The timer is cleared once the key frees: a waiter that got it early leaves no timer behind.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([current, new Promise((r) => (timer = setTimeout(r, left)))]);
+        clearTimeout(timer);
       }
       let free!: () => void;
       held.set(key, new Promise<void>((resolve) => (free = resolve)));
