@@ -79,6 +79,8 @@ export interface ActionEventStore {
   append(events: readonly ActionEvent[]): Promise<void>;
   /** Every event of one action in seq order (empty when the id is unknown). */
   history(actionId: string): Promise<ActionEvent[]>;
+  /** {@link history} of several actions in one read: id → its events in seq order (unknown ids absent). */
+  histories(actionIds: readonly string[]): Promise<Map<string, ActionEvent[]>>;
   /** The latest event of each matching action, newest action first. */
   latest(filter?: ActionListFilter): Promise<ActionEvent[]>;
   /** The action a proposer's idempotency key created, if any. */
@@ -118,6 +120,21 @@ export function createActionEventStore(warehouse: Warehouse): ActionEventStore {
         { id: actionId },
       );
       return rows.map(toEvent);
+    },
+    async histories(actionIds) {
+      const out = new Map<string, ActionEvent[]>();
+      if (actionIds.length === 0) return out;
+      const rows = await warehouse.query<EventRow>(
+        `SELECT ${SELECT} FROM action_events WHERE action_id IN {ids:Array(String)} ORDER BY action_id, seq`,
+        { ids: actionIds },
+      );
+      for (const r of rows) {
+        const e = toEvent(r);
+        const list = out.get(e.actionId);
+        if (list) list.push(e);
+        else out.set(e.actionId, [e]);
+      }
+      return out;
     },
     async latest(filter = {}) {
       const where: string[] = [];

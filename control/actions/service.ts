@@ -290,7 +290,9 @@ export function createActionService(params: ActionServiceParams): ActionService 
     get: load,
     async list(filter) {
       const latest = await events.latest(filter);
-      return Promise.all(latest.map((e) => load(e.actionId)));
+      // One read for all their histories, not one per action.
+      const histories = await events.histories(latest.map((e) => e.actionId));
+      return latest.map((e) => foldAction(histories.get(e.actionId) ?? []));
     },
     vote(id, voter, decision, comment) {
       return withAction(id, async (view) => {
