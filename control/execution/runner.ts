@@ -1,5 +1,6 @@
 import type { ControlConfig } from '../../core/config/index.ts';
 import { InputError, messageOf } from '../../core/errors.ts';
+import { withTimeout } from '../../core/lifecycle.ts';
 import type { Logger } from '../../core/logger.ts';
 import { actionTypeSpec } from '../actions/action-types.ts';
 import type { ActionEventStore } from '../actions/events.ts';
@@ -78,16 +79,13 @@ export function createExecutionRunner(params: ExecutionRunnerParams): ExecutionR
   async function call(executor: Executor, req: ExecutionRequest): Promise<ExecutionResult> {
     let last: unknown;
     for (let attempt = 1; attempt <= config.attempts; attempt++) {
+      // The signal tells the executor to give up; withTimeout stops waiting for one that does not.
       const signal = AbortSignal.timeout(config.timeoutMs);
       try {
-        return await Promise.race([
+        return await withTimeout(
           executor.run({ ...req, deadlineMs: clock() + config.timeoutMs }, signal),
-          new Promise<never>((_, reject) =>
-            signal.addEventListener('abort', () => reject(new Error(`no answer within ${config.timeoutMs} ms`)), {
-              once: true,
-            }),
-          ),
-        ]);
+          config.timeoutMs,
+        );
       } catch (err) {
         last = err;
         logger.warn({ actionId: req.actionId, mode: req.mode, attempt, err: messageOf(err) }, 'executor call failed');
