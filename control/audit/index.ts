@@ -1,4 +1,3 @@
-export type { LeaseBucket } from '../locks.ts';
 export { type AuditLog, type AuditLogParams, createAuditLog, MAX_APPEND_ENTRIES } from './audit-log.ts';
 export { canonicalJson, canonicalRecord, type HashedFields, recordDigest } from './canonical.ts';
 export { type ParsedEntry, parseAuditEntry } from './entry.ts';
