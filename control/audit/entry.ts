@@ -16,7 +16,8 @@ const ENTRY_KEYS: ReadonlySet<string> = new Set(['kind', 'actor', 'subject', 'pa
 const MAX_FAST_DEPTH = 32;
 
 /** Checks an entry against {@link auditEntrySchema} and encodes its payload. The common shape (a plain
- *  object of plain JSON) is recognised by a walk several times cheaper than the schema parse; anything
+ *  object of plain JSON) is recognised by a walk cheaper than the schema parse (parse and encoding of a
+ *  decision entry: 7–8 µs against 9–19 µs, measured on a busy 2-core machine); anything
  *  else, including every entry the schema refuses, goes through the schema, so the same entries are
  *  refused with the same messages. The walk accepts only what the schema accepts and leaves unchanged,
  *  so both paths hand `canonicalJson` an equal value. */
