@@ -35,11 +35,11 @@ export function backoffMs(
   return Math.max(initialMs / 2, Math.round(random() * ceiling));
 }
 
-/** `promise`, or a rejection "no answer within `ms` ms" if it has not settled by then (the work itself
- *  goes on: use it for probes whose late answer no one needs). */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** `promise`, or a rejection "no answer within `ms` ms" (or `timeoutError()`) if it has not settled by
+ *  then (the work itself goes on: use it for probes whose late answer no one needs). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, timeoutError?: () => Error): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(timeoutError?.() ?? new Error(`no answer within ${ms} ms`)), ms);
     promise.then(
       (v) => {
         clearTimeout(timer);

@@ -1,4 +1,5 @@
 import { messageOf } from '../../core/errors.ts';
+import { withTimeout as raceTimeout } from '../../core/lifecycle.ts';
 
 /** How a check came out: `warn` does not fail `aegis doctor`, `fail` does. */
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -30,18 +31,7 @@ export class CheckTimeoutError extends Error {
 /** Runs `fn`, rejecting with a {@link CheckTimeoutError} after `timeoutMs`. The work itself may go on in
  *  the background (a query the engine keeps computing); the report does not wait for it. */
 export async function withTimeout<T>(what: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new CheckTimeoutError(`${what} timed out after ${formatMs(timeoutMs)}`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([fn(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return raceTimeout(fn(), timeoutMs, () => new CheckTimeoutError(`${what} timed out after ${formatMs(timeoutMs)}`));
 }
 
 /** A check that threw becomes a failure naming the error, so one broken dependency never hides the
