@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Bus, connectBus, type EmbeddedNatsServer, startNatsServer } from './bus/index.ts';
+import { type Bus, connectBus, type EmbeddedNatsServer, type StreamSettings, startNatsServer } from './bus/index.ts';
 import type { AegisConfig } from './config/index.ts';
 import type { Logger } from './logger.ts';
 import { migrate, openWarehouse, type Warehouse } from './warehouse/index.ts';
@@ -57,12 +57,7 @@ export async function openRuntime(
         servers,
         name: `aegis-${needs.name ?? 'cli'}`,
         logger,
-        streams: {
-          replicas: config.nats.streamReplicas,
-          telemetryMaxAgeHours: config.nats.telemetryMaxAgeHours,
-          retainDays: config.nats.retainDays,
-          duplicateWindowSec: config.nats.duplicateWindowSec,
-        },
+        streams: streamSettingsOf(config.nats),
       });
       await runtime.bus.ensureStreams();
     }
@@ -77,10 +72,20 @@ export async function openRuntime(
   }
 }
 
-// The embedded nats-server's URL is advertised under the data directory so that other commands on
-// the same data (`aegis ingest` while `aegis start` runs) join it instead of starting a second
-// server on the same JetStream store.
-const runFile = (dataDir: string) => join(dataDir, 'run', 'nats.json');
+/** The stream settings a configuration asks for (what `ensureStreams` sets, and `aegis doctor` expects). */
+export function streamSettingsOf(nats: AegisConfig['nats']): StreamSettings {
+  return {
+    replicas: nats.streamReplicas,
+    telemetryMaxAgeHours: nats.telemetryMaxAgeHours,
+    retainDays: nats.retainDays,
+    duplicateWindowSec: nats.duplicateWindowSec,
+  };
+}
+
+/** Where the embedded nats-server's URL is advertised under the data directory, so that other commands
+ *  on the same data (`aegis ingest` while `aegis start` runs) join it instead of starting a second
+ *  server on the same JetStream store (`aegis doctor` reads it too). */
+export const runFile = (dataDir: string) => join(dataDir, 'run', 'nats.json');
 
 function advertise(dataDir: string, server: EmbeddedNatsServer): void {
   mkdirSync(join(dataDir, 'run'), { recursive: true });

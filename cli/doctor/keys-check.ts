@@ -15,6 +15,7 @@ import type { AegisConfig } from '../../core/config/index.ts';
 import { messageOf } from '../../core/errors.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import { type CheckResult, result } from './check.ts';
+import { KV_WITNESS } from './nats-check.ts';
 
 /** The development admin API key file `aegis start` writes in embedded mode (api/auth/dev-admin-key.ts). */
 export const DEV_ADMIN_KEY_FILE = join('keys', 'dev-admin-api-key');
@@ -106,7 +107,7 @@ export interface WitnessSource {
 export function witnessSourceOf(config: AegisConfig, kvValue: string | null | undefined): WitnessSource | undefined {
   if (!config.nats.url) return createFileAuditWitness(witnessFileOf({ dataDir: config.dataDir }));
   if (kvValue === undefined) return undefined;
-  const location = 'NATS KV aegis-audit-head/audit-head';
+  const location = `NATS KV ${KV_WITNESS.bucket}/${KV_WITNESS.key}`;
   return { location, read: async () => (kvValue === null ? undefined : parseAuditHead(kvValue, location)) };
 }
 

@@ -1,14 +1,17 @@
+import { AUDIT_HEAD_BUCKET } from '../../control/audit/index.ts';
 import type { AegisConfig } from '../../core/config/index.ts';
 import { advertisedNats, type NatsProbe, natsServerVersion, probeNats } from '../../core/doctor/index.ts';
 import { messageOf } from '../../core/errors.ts';
-import { type CheckResult, type CheckStatus, result, withTimeout } from './check.ts';
+import { streamSettingsOf } from '../../core/runtime.ts';
+import { type CheckResult, result, withTimeout } from './check.ts';
 
 /** Messages waiting for the ingest writer above which the check warns: at the default 500 points per
  *  message that is millions of points the tables do not show yet. @default 10000 */
 export const PENDING_WARN_MESSAGES = 10_000;
 
-/** KV bucket and key of the audit head witness in cluster mode (control/components.ts). */
-export const KV_WITNESS = { bucket: 'aegis-audit-head', key: 'audit-head' } as const;
+/** KV bucket and key of the audit head witness in cluster mode (control/components.ts; the key is
+ *  `createKvAuditWitness`'s default). */
+export const KV_WITNESS = { bucket: AUDIT_HEAD_BUCKET, key: 'audit-head' } as const;
 
 /** A NATS check and what the probe found (the clock and audit head checks use it too). */
 export interface NatsCheck {
@@ -27,12 +30,7 @@ export async function checkNats(config: AegisConfig, timeoutMs: number): Promise
         probeNats({
           servers,
           timeoutMs,
-          streams: {
-            replicas: config.nats.streamReplicas,
-            telemetryMaxAgeHours: config.nats.telemetryMaxAgeHours,
-            retainDays: config.nats.retainDays,
-            duplicateWindowSec: config.nats.duplicateWindowSec,
-          },
+          streams: streamSettingsOf(config.nats),
           consumer: { stream: 'TELEMETRY', durable: config.writer.durable },
           ...(config.nats.url ? { kv: KV_WITNESS } : {}),
         }),
@@ -93,11 +91,11 @@ export function judgeNatsProbe(probe: NatsProbe, config: AegisConfig, servers: s
       `${head}: JetStream is not enabled`,
       'run nats-server with -js (or a jetstream {} block in its config) and an account that may use it',
     );
-  const findings: { status: CheckStatus; text: string; fix?: string }[] = [];
+  // Every finding past JetStream itself is a warning: the roles fix streams and consumers at start.
+  const findings: { text: string; fix: string }[] = [];
   const missing = probe.streams.filter((s) => !s.found).map((s) => s.name);
   if (missing.length > 0)
     findings.push({
-      status: 'warn',
       text: `stream${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing`,
       fix: 'start any AEGIS role once (each creates the streams at start), or check that nats.url names the right server and account',
     });
@@ -106,7 +104,6 @@ export function judgeNatsProbe(probe: NatsProbe, config: AegisConfig, servers: s
     const drift = streamDrift(s.expected, s.actual);
     if (drift.length > 0)
       findings.push({
-        status: 'warn',
         text: `stream ${s.name}: ${drift.join(', ')}`,
         fix: 'restart an AEGIS role (it updates the streams to the configuration) or change nats.* to what you want',
       });
@@ -116,14 +113,12 @@ export function judgeNatsProbe(probe: NatsProbe, config: AegisConfig, servers: s
   if (!c) {
     if (missing.length === 0)
       findings.push({
-        status: 'warn',
         text: `no durable consumer "${durable}" on TELEMETRY (no ingest writer has run)`,
         fix: 'start the ingest writer: aegis start, or aegis run ingest-writer',
       });
   } else {
     if (c.pending >= PENDING_WARN_MESSAGES || (c.maxAckPending > 0 && c.ackPending >= c.maxAckPending))
       findings.push({
-        status: 'warn',
         text: `"${durable}" is behind: ${c.pending.toLocaleString('en-US')} pending, ${c.ackPending.toLocaleString('en-US')} ack-pending of ${c.maxAckPending}`,
         fix: 'add ingest-writer replicas, or look for failing inserts in the writer log (ClickHouse slow or down)',
       });
@@ -136,7 +131,6 @@ export function judgeNatsProbe(probe: NatsProbe, config: AegisConfig, servers: s
       settings.push(`max_deliver ${c.maxDeliver} (configured ${config.writer.maxDeliver})`);
     if (settings.length > 0)
       findings.push({
-        status: 'warn',
         text: `consumer "${durable}": ${settings.join(', ')}`,
         fix: 'restart the ingest writer: it updates its consumer to the configuration',
       });
@@ -149,9 +143,8 @@ export function judgeNatsProbe(probe: NatsProbe, config: AegisConfig, servers: s
     : '';
   const summary = `${head}, JetStream on; messages ${found.join(', ') || 'none'}${backlog}`;
   if (findings.length === 0) return result('nats', 'ok', summary);
-  const status = findings.some((f) => f.status === 'fail') ? 'fail' : 'warn';
-  const fixes = [...new Set(findings.map((f) => f.fix).filter((f): f is string => !!f))];
-  return result('nats', status, `${summary}; ${findings.map((f) => f.text).join('; ')}`, fixes.join('; '));
+  const fixes = [...new Set(findings.map((f) => f.fix))];
+  return result('nats', 'warn', `${summary}; ${findings.map((f) => f.text).join('; ')}`, fixes.join('; '));
 }
 
 /** What differs between the configured and the actual settings of a stream. */

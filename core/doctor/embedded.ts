@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runFile } from '../runtime.ts';
 
 /** The embedded `nats-server` an `aegis start` advertises under the data directory. */
 export interface AdvertisedNats {
@@ -15,8 +16,7 @@ export interface AdvertisedNats {
  *  that started it are alive, else undefined. Only reads: unlike `openRuntime`, it never stops a server
  *  left behind by a crashed owner. */
 export function advertisedNats(dataDir: string): AdvertisedNats | undefined {
-  // The path core/runtime.ts writes; kept in step by the doctor's integration test.
-  const entry = readJson(join(dataDir, 'run', 'nats.json')) as Partial<AdvertisedNats> | undefined;
+  const entry = readJson(runFile(dataDir)) as Partial<AdvertisedNats> | undefined;
   if (typeof entry?.url !== 'string' || typeof entry.pid !== 'number' || typeof entry.ownerPid !== 'number')
     return undefined;
   return isAlive(entry.pid) && isAlive(entry.ownerPid) ? (entry as AdvertisedNats) : undefined;
