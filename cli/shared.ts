@@ -14,12 +14,9 @@ export interface GlobalOptions {
   logLevel?: string;
 }
 
-/** Loads the configuration with command-line values on top, and a logger for it. */
-export function setup(
-  options: GlobalOptions,
-  overrides: Record<string, unknown> = {},
-): { config: AegisConfig; logger: Logger } {
-  const config = loadConfig({
+/** Loads the configuration with command-line values on top. */
+export function loadCliConfig(options: GlobalOptions, overrides: Record<string, unknown> = {}): AegisConfig {
+  return loadConfig({
     ...(options.config ? { file: options.config } : {}),
     overrides: {
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
@@ -27,6 +24,14 @@ export function setup(
       ...overrides,
     },
   });
+}
+
+/** Loads the configuration with command-line values on top, and a logger for it. */
+export function setup(
+  options: GlobalOptions,
+  overrides: Record<string, unknown> = {},
+): { config: AegisConfig; logger: Logger } {
+  const config = loadCliConfig(options, overrides);
   return { config, logger: createLogger({ level: config.logLevel, name: 'aegis' }) };
 }
 

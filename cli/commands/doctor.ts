@@ -1,4 +1,3 @@
-import { loadConfig } from '../../core/config/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import {
   configSource,
@@ -8,7 +7,7 @@ import {
   reportJson,
   runDoctor,
 } from '../doctor/index.ts';
-import type { GlobalOptions } from '../shared.ts';
+import { type GlobalOptions, loadCliConfig } from '../shared.ts';
 
 /** How long the process may linger after the report before it exits anyway, in milliseconds. */
 const EXIT_GRACE_MS = 500;
@@ -27,15 +26,8 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   if (!Number.isFinite(timeoutSec) || timeoutSec <= 0 || timeoutSec > 600)
     throw new UsageError(`--timeout-sec must be a number of seconds in (0, 600] (got ${options.timeoutSec})`);
   const results = await runDoctor({
-    // Like setup() in shared.ts, but a bad configuration is a finding of the report, not an exit.
-    loadConfig: () =>
-      loadConfig({
-        ...(options.config ? { file: options.config } : {}),
-        overrides: {
-          ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-          ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-        },
-      }),
+    // Not setup(): a bad configuration is a finding of the report, not an exit.
+    loadConfig: () => loadCliConfig(options),
     configSource: configSource(options.config),
     timeoutMs: timeoutSec * 1000,
   });
