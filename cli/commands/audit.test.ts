@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AUDIT_HEAD_BUCKET,
@@ -13,34 +11,12 @@ import {
 } from '../../control/audit/index.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { migrate, openEmbeddedWarehouse } from '../../core/warehouse/index.ts';
+import { type CliRun, runAegis } from '../../test/harness/cli.ts';
 import { startTestNats, tempDir } from '../../test/harness/index.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `node bin/aegis.js -d DIR audit …args` to completion, with no AEGIS_* settings from outside. */
-function audit(dataDir: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AEGIS_'))),
-      ...extraEnv,
-    };
-    const child = spawn(process.execPath, ['bin/aegis.js', '-d', dataDir, '--log-level', 'silent', 'audit', ...args], {
-      cwd: ROOT,
-      env,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function audit(dataDir: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  return runAegis(['-d', dataDir, '--log-level', 'silent', 'audit', ...args], extraEnv);
 }
 
 /** Opens the data directory's embedded engine for a moment (one process at a time may hold it). */
