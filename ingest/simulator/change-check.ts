@@ -10,6 +10,7 @@ import {
   platformChangeSchema,
   ROLLBACK_INCIDENT_KINDS,
   scalesWithService,
+  sizedResource,
 } from './changes.ts';
 import { roundTo } from './load.ts';
 import type { Model } from './model.ts';
@@ -170,7 +171,7 @@ function resourceState(model: Model, book: ChangeBook, id: string, tMs: number):
   const r = resourceById(model, id) as Resource;
   const k = factorAt(book.resourceCapacity.get(id), tMs);
   const stopped = inWindow(book.resourceStops.get(id), tMs);
-  const hourly = stopped ? 0 : roundTo(r.hourlyCost * k, 6);
+  const sized = sizedResource(r, k, stopped);
   return {
     kind: 'resource',
     resourceId: id,
@@ -179,10 +180,10 @@ function resourceState(model: Model, book: ChangeBook, id: string, tMs: number):
     service: r.service,
     state: stopped ? 'stopped' : 'running',
     capacityFactor: k,
-    provisionedVcpu: r.provisionedVcpu === null ? null : roundTo(r.provisionedVcpu * k, 4),
-    provisionedMemoryGib: r.provisionedMemoryGib === null ? null : roundTo(r.provisionedMemoryGib * k, 4),
-    hourlyCostUsd: hourly,
-    monthlyCostUsd: roundTo(hourly * HOURS_PER_MONTH, 2),
+    provisionedVcpu: sized.provisionedVcpu,
+    provisionedMemoryGib: sized.provisionedMemoryGib,
+    hourlyCostUsd: sized.hourlyCost,
+    monthlyCostUsd: roundTo(sized.hourlyCost * HOURS_PER_MONTH, 2),
   };
 }
 

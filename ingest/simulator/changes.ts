@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Catalog, Resource } from './catalog-types.ts';
+import { roundTo } from './load.ts';
 
 /** Kinds of change an action can make to the simulated platform: one per recommendation type. */
 export const platformChangeKinds = [
@@ -169,6 +170,8 @@ export class ChangeBook {
   readonly rollbacks = new Map<string, number[]>();
 
   private readonly byKey: ReadonlyMap<string, PlatformChange>;
+  /** The `atMs` of each reverted change's revert, by the reverted key. */
+  private readonly reverts = new Map<string, number>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -190,9 +193,7 @@ export class ChangeBook {
 
   /** When the change keyed `key` stops having effect: its revert's `atMs`, or Infinity. */
   revertedAt(key: string): number {
-    let until = Number.POSITIVE_INFINITY;
-    for (const c of this.list) if (c.kind === 'revert' && c.reverts === key) until = Math.min(until, c.atMs);
-    return until;
+    return this.reverts.get(key) ?? Number.POSITIVE_INFINITY;
   }
 
   /** A book with `change` added (the caller has checked it). */
@@ -201,8 +202,7 @@ export class ChangeBook {
   }
 
   private compile(): void {
-    const until = new Map<string, number>();
-    for (const c of this.list) if (c.kind === 'revert') until.set(c.reverts, c.atMs);
+    for (const c of this.list) if (c.kind === 'revert') this.reverts.set(c.reverts, c.atMs);
     // Sorted by time then key, so that products of factors do not depend on the order applied.
     const sorted = [...this.list].sort((a, b) => a.atMs - b.atMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const push = <T>(map: Map<string, T[]>, k: string, v: T) => {
@@ -211,7 +211,7 @@ export class ChangeBook {
       else map.set(k, [v]);
     };
     for (const c of sorted) {
-      const window = { fromMs: c.atMs, untilMs: until.get(c.key) ?? Number.POSITIVE_INFINITY };
+      const window = { fromMs: c.atMs, untilMs: this.revertedAt(c.key) };
       if (window.untilMs <= window.fromMs) continue;
       switch (c.kind) {
         case 'scale_up':
@@ -271,6 +271,22 @@ export function inWindow(windows: readonly ChangeWindow[] | undefined, tMs: numb
   if (!windows) return false;
   for (const w of windows) if (tMs >= w.fromMs && tMs < w.untilMs) return true;
   return false;
+}
+
+/** A resource's provisioned size and on-demand hourly cost with capacity factor `k` in effect (0 an hour
+ *  while stopped): what its inventory snapshot reports and a change preview shows. For k = 1 the
+ *  catalogued values themselves, so unchanged resources stay bit-identical. */
+export function sizedResource(
+  r: Resource,
+  k: number,
+  stopped: boolean,
+): { provisionedVcpu: number | null; provisionedMemoryGib: number | null; hourlyCost: number } {
+  const size = (x: number | null) => (x === null || k === 1 ? x : roundTo(x * k, 4));
+  return {
+    provisionedVcpu: size(r.provisionedVcpu),
+    provisionedMemoryGib: size(r.provisionedMemoryGib),
+    hourlyCost: stopped ? 0 : k === 1 ? r.hourlyCost : roundTo(r.hourlyCost * k, 6),
+  };
 }
 
 const FULL_USE = { capacity: 1, running: 1 };

@@ -1,5 +1,5 @@
 import type { ResourceEventInput } from '../../schemas/index.ts';
-import { factorAt, inWindow } from './changes.ts';
+import { factorAt, inWindow, sizedResource } from './changes.ts';
 import { hoursEndingIn } from './cost.ts';
 import { indexBy, resourceEffectAt } from './effects.ts';
 import { HOUR_MS, roundTo } from './load.ts';
@@ -47,8 +47,7 @@ export function generateResources(model: Model, fromMs: number, toMs: number): R
       }
       const snapshotMs = startMs + HOUR_MS;
       const stopped = inWindow(stops, snapshotMs);
-      const k = factorAt(capacity, snapshotMs);
-      const size = (x: number | null) => (x === null || k === 1 ? x : roundTo(x * k, 4));
+      const sized = sizedResource(r, factorAt(capacity, snapshotMs), stopped);
       out.push({
         ts: snapshotMs,
         resource_id: r.id,
@@ -61,9 +60,9 @@ export function generateResources(model: Model, fromMs: number, toMs: number): R
         tags: { ...r.tags },
         cpu_utilization: cpu === null ? null : roundTo(cpu, 4),
         memory_utilization: memory === null ? null : roundTo(memory, 4),
-        provisioned_vcpu: size(r.provisionedVcpu),
-        provisioned_memory_gib: size(r.provisionedMemoryGib),
-        hourly_cost: stopped ? 0 : k === 1 ? r.hourlyCost : roundTo(r.hourlyCost * k, 6),
+        provisioned_vcpu: sized.provisionedVcpu,
+        provisioned_memory_gib: sized.provisionedMemoryGib,
+        hourly_cost: sized.hourlyCost,
         currency: 'USD',
       });
     }
