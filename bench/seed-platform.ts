@@ -26,7 +26,6 @@ export interface SeededPlatform {
   seededRows: number;
 }
 
-/** Seeds `wh` for a platform of `services` services ending at `nowMs`; definitions go under `dir`. */
 /** How telemetry of [fromMs, toMs) reaches the store; returns the records stored. */
 export type TelemetrySink = (
   platform: Platform,

@@ -272,7 +272,7 @@ export const apiConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   /** TCP port of `/graphql` (HTTP and WebSocket), `/healthz`, `/readyz` and `/metrics`; 0 picks a free
    *  port (the server reports it once started). @default 4000 */
-  port: z.number().int().min(0).max(65535).default(4000),
+  port: port.default(4000),
   /** Deepest field nesting an operation may select, counted through fragments (introspection has its
    *  own, fixed allowance). @default 10 */
   maxDepth: z.number().int().positive().default(10),
