@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { type ExecutionResult, type GraphQLSchema, graphql, parse, subscribe } from 'graphql';
-import { type AuthCheckerFn, buildSchema, type PubSub } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiPrincipal, can, type Permission } from '../../api/auth/permissions.ts';
+import { authChecker } from '../../api/auth/index.ts';
+import type { ApiPrincipal } from '../../api/auth/permissions.ts';
 import type { ApiContext, ApiServices } from '../../api/context.ts';
 import { CONTROL_RESOLVERS } from '../../api/schema/control/index.ts';
 import { buildController } from '../../control/components.ts';
@@ -14,9 +15,6 @@ import { simulatedPlatformConfig } from '../../ingest/components.ts';
 import { createPlatform } from '../../ingest/simulator/index.ts';
 import { type Catalog, loadCatalog } from '../../scoring/catalog/index.ts';
 import { startTestNats, startTestWarehouse, tempDir } from '../harness/index.ts';
-
-const authChecker: AuthCheckerFn<ApiContext> = ({ context }, permissions) =>
-  permissions.every((p) => can(context.principal, p as Permission));
 
 const key = (name: string, role: ApiPrincipal['role'], team: string | null = null): ApiPrincipal => ({
   keyId: `ak_${name}_${role}`,

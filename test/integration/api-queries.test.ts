@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { type ExecutionResult, type GraphQLSchema, graphql } from 'graphql';
-import { type AuthChecker, buildSchema } from 'type-graphql';
+import { buildSchema } from 'type-graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiPrincipal, can, type Permission } from '../../api/auth/permissions.ts';
+import { authChecker } from '../../api/auth/index.ts';
+import type { ApiPrincipal } from '../../api/auth/permissions.ts';
 import type { ApiContext } from '../../api/context.ts';
 import { QUERY_RESOLVERS } from '../../api/schema/queries/index.ts';
 import { storeSimulated } from '../../bench/store-direct.ts';
@@ -24,10 +25,6 @@ const INJECTION = "'; DROP TABLE scores; --";
 
 const ADMIN: ApiPrincipal = { keyId: 'ak_admin', name: 'admin', role: 'admin', team: null };
 const NOBODY: ApiPrincipal = { keyId: 'ak_none', name: 'none', role: 'viewer', team: null };
-
-/** The real auth checker is the server's; this one only checks the permission, as it does. */
-const authChecker: AuthChecker<ApiContext> = ({ context }, permissions) =>
-  (permissions as Permission[]).every((p) => can(context.principal, p));
 
 /** Counts the warehouse's SELECTs, so batching can be checked. */
 function counting(wh: Warehouse): { warehouse: Warehouse; queries: string[] } {
