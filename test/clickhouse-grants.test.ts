@@ -7,15 +7,14 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { auditTable } from '../control/audit/rows.ts';
 import { TABLES } from '../ingest/writer/index.ts';
+import { ROOT } from './harness/cli.ts';
 import { tempDir } from './harness/index.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 const USERS_FILE = 'deploy/clickhouse/users.d/aegis.xml';
 const DATABASE = 'aegis';

