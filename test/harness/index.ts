@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bus, connectBus, type EmbeddedNatsServer, startNatsServer } from '../../core/bus/index.ts';
@@ -8,6 +9,15 @@ import { migrate, openEmbeddedWarehouse, openServerWarehouse, type Warehouse } f
 export function tempDir(prefix = 'aegis-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A TCP port on 127.0.0.1 nobody listens on right now (the OS picks it; a child may bind it moments later). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Writer settings for tests: quick flushes and retries, a short ack-wait so redelivery shows fast. */

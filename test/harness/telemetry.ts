@@ -1,3 +1,4 @@
+import type { Bus } from '../../core/bus/index.ts';
 import type { MetricPointInput } from '../../schemas/index.ts';
 
 /** `n` distinct metric points in the last hour: enough variety to catch a lost or doubled row. */
@@ -38,6 +39,13 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, stepMs));
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+/** Whether the TELEMETRY consumer `durable` has nothing left to deliver nor awaiting its ack: its writer
+ *  stored everything published so far. */
+export async function writerDrained(bus: Bus, durable: string): Promise<boolean> {
+  const p = await bus.consumerPending('TELEMETRY', durable);
+  return p.pending === 0 && p.ackPending === 0;
 }
 
 /** Reads metric rows back in the shape `fingerprint` takes. */

@@ -14,6 +14,7 @@ import { toJsonEachRow } from '../../core/warehouse/index.ts';
 import { simulatedPlatformConfig } from '../../ingest/components.ts';
 import { createPlatform } from '../../ingest/simulator/index.ts';
 import { type Catalog, loadCatalog } from '../../scoring/catalog/index.ts';
+import { type GqlResponse, postGraphql } from '../harness/graphql.ts';
 import { startTestNats, startTestWarehouse, tempDir } from '../harness/index.ts';
 
 /** Whose key: every team (null), the team that owns the objects acted on, or another team. */
@@ -25,16 +26,6 @@ type Outcome = 'OK' | 'HIDDEN' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' |
 
 // biome-ignore lint/suspicious/noExplicitAny: GraphQL results are checked by shape
 type Data = Record<string, any>;
-interface GqlError {
-  message: string;
-  extensions?: { code?: string; requestId?: string; [k: string]: unknown };
-}
-interface GqlResponse {
-  status: number;
-  data?: Data | null;
-  errors?: GqlError[];
-  text: string;
-}
 
 /** The fixtures of one cell: objects of the owning team, fresh for each cell that may change them. */
 interface Cell {
@@ -102,16 +93,8 @@ describe('API authorization matrix', () => {
   const tokens = new Map<string, string>();
   const tokenOf = (role: Role, scope: Scope) => tokens.get(`${role}/${scope}`)!;
 
-  async function post(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResponse> {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const text = await res.text();
-    const body = JSON.parse(text) as { data?: Data | null; errors?: GqlError[] };
-    return { status: res.status, data: body.data, errors: body.errors, text };
-  }
+  const post = (token: string | null, query: string, variables?: Record<string, unknown>) =>
+    postGraphql(server.url, query, { token, variables });
 
   /** The action has exactly the events it was made with (proposed, decided[, vote]). */
   const eventCount = async (id: string, n: number) => (await controller.actions.get(id)).events.length === n;

@@ -10,19 +10,16 @@ import { simulatedPlatformConfig } from '../../ingest/components.ts';
 import type { Incident } from '../../ingest/simulator/incidents.ts';
 import { createPlatform, HOUR_MS, type Platform } from '../../ingest/simulator/index.ts';
 import type { Scorer } from '../../scoring/service/scorer.ts';
+import { postGraphql } from '../harness/graphql.ts';
 import { TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
 import { type SimulatedStack, startSimulatedStack } from '../harness/stack.ts';
-import { waitFor } from '../harness/telemetry.ts';
+import { waitFor, writerDrained } from '../harness/telemetry.ts';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * HOUR_MS;
 
 // biome-ignore lint/suspicious/noExplicitAny: GraphQL results are checked by shape
 type Data = Record<string, any>;
-interface GqlError {
-  message: string;
-  extensions: { code: string; requestId: string };
-}
 
 /** One subscription over its own WebSocket: what arrived so far, and a way to wait for more. */
 interface Watch {
@@ -62,21 +59,16 @@ describe('API end to end on the simulated platform', () => {
   /** Moves simulated time and waits until the feed has published up to it and the writer stored it all. */
   async function advanceTo(ms: number): Promise<void> {
     now = ms;
-    await waitFor(async () => {
-      if (feed.progress().generatedUntilMs < Math.floor(ms / MINUTE_MS) * MINUTE_MS) return false;
-      const p = await nats.bus.consumerPending('TELEMETRY', config.writer.durable);
-      return p.pending === 0 && p.ackPending === 0;
-    }, 60_000);
+    await waitFor(
+      async () =>
+        feed.progress().generatedUntilMs >= Math.floor(ms / MINUTE_MS) * MINUTE_MS &&
+        (await writerDrained(nats.bus, config.writer.durable)),
+      60_000,
+    );
   }
 
-  async function post(token: string, query: string, variables?: Record<string, unknown>) {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: res.status, ...((await res.json()) as { data?: Data; errors?: GqlError[] }) };
-  }
+  const post = (token: string, query: string, variables?: Record<string, unknown>) =>
+    postGraphql(server.url, query, { token, variables });
   /** A cursor at the end of the EVENTS stream: a subscription from it sees every event published after this
    *  call, however long its server side takes to start. (Nothing is removed from the stream in this test, so
    *  its message count is its last sequence.) */

@@ -15,25 +15,13 @@ import { aegisConfigSchema } from '../../core/config/index.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { createMetricsRegistry } from '../../core/metrics.ts';
 import { loadCatalog } from '../../scoring/catalog/index.ts';
+import { type GqlError, type GqlResponse, postGraphql } from '../harness/graphql.ts';
 import { startTestNats, startTestWarehouse, tempDir } from '../harness/index.ts';
 
 const KEY_CACHE_MS = 400;
 const RATE_LIMIT = 2000;
 const MAX_DEPTH = 3;
 const INJECTIONS = ["'; DROP TABLE api_keys; --", "x' OR '1'='1", '{keyId:String}', "\\'); SELECT 1; --", '"><script>'];
-
-interface GqlError {
-  message: string;
-  extensions: { code: string; requestId: string; [k: string]: unknown };
-}
-interface GqlResponse {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: test helper over untyped GraphQL data
-  data?: any;
-  errors?: GqlError[];
-  text: string;
-}
 
 /** The API on real parts: NATS, the embedded ClickHouse engine, the controller, real HTTP and WebSocket
  *  clients against a server on a free port. */
@@ -48,24 +36,11 @@ describe('API server', () => {
   const metrics = createMetricsRegistry();
   let services: ApiServices;
 
-  const post = async (
+  const post = (
     query: string,
     options: { token?: string | null; variables?: Record<string, unknown>; headers?: Record<string, string> } = {},
-  ): Promise<GqlResponse> => {
-    const token = options.token === undefined ? adminToken : options.token;
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...options.headers,
-      },
-      body: JSON.stringify({ query, variables: options.variables }),
-    });
-    const text = await res.text();
-    const body = JSON.parse(text) as { data?: unknown; errors?: GqlError[] };
-    return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, text };
-  };
+  ): Promise<GqlResponse> =>
+    postGraphql(server.url, query, { ...options, token: options.token === undefined ? adminToken : options.token });
   /** The first error's code, after checking every error is clean: a code, a request id, no SQL or stack. */
   const refused = (r: GqlResponse): string => {
     expect(r.errors?.length).toBeGreaterThan(0);

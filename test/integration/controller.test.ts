@@ -18,7 +18,7 @@ import { buildScorer } from '../../scoring/components.ts';
 import { loadDefinitions } from '../../scoring/service/definitions.ts';
 import { readActionOutcomes } from '../../scoring/service/people-pass.ts';
 import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
-import { waitFor } from '../harness/telemetry.ts';
+import { waitFor, writerDrained } from '../harness/telemetry.ts';
 
 /** The whole control path on real parts: the simulated platform publishing through NATS into the
  *  embedded ClickHouse, and the controller as `aegis start` builds it, with the simulator executor. */
@@ -42,11 +42,12 @@ describe('controller on the simulated platform', () => {
   /** Moves simulated time and waits until the feed has published up to it and the writer stored it all. */
   async function advanceTo(ms: number): Promise<void> {
     now = ms;
-    await waitFor(async () => {
-      if (feed.progress().generatedUntilMs < Math.floor(ms / 60_000) * 60_000) return false;
-      const p = await nats.bus.consumerPending('TELEMETRY', config.writer.durable);
-      return p.pending === 0 && p.ackPending === 0;
-    }, 60_000);
+    await waitFor(
+      async () =>
+        feed.progress().generatedUntilMs >= Math.floor(ms / 60_000) * 60_000 &&
+        (await writerDrained(nats.bus, config.writer.durable)),
+      60_000,
+    );
   }
 
   beforeAll(async () => {

@@ -18,7 +18,7 @@ import { createPlatform, HOUR_MS } from '../../ingest/simulator/index.ts';
 import type { IngestWriter } from '../../ingest/writer/index.ts';
 import { buildScorer } from '../../scoring/components.ts';
 import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
-import { waitFor } from '../harness/telemetry.ts';
+import { waitFor, writerDrained } from '../harness/telemetry.ts';
 
 const DAY_MS = 24 * HOUR_MS;
 // The current hour: the raw tables' TTL keeps all the simulator backfills.
@@ -132,14 +132,7 @@ describe('Grafana dashboards on the simulated platform', () => {
     await feed.start();
     await feed.backfilled();
     await feed.stop();
-    await waitFor(
-      async () => {
-        const p = await nats.bus.consumerPending('TELEMETRY', config.writer.durable);
-        return p.pending === 0 && p.ackPending === 0;
-      },
-      120_000,
-      200,
-    );
+    await waitFor(() => writerDrained(nats.bus, config.writer.durable), 120_000, 200);
 
     // A scoring pass a day for the last two days: scores, SLO states, forecasts, insights over time.
     const scorer = await buildScorer(config, { warehouse: wh, bus: nats.bus, logger, noTf: true });

@@ -9,7 +9,7 @@ import { loadOrCreateAuditKey } from '../../control/audit/index.ts';
 import { type AegisConfig, loadConfig } from '../../core/config/index.ts';
 import { migrate, openEmbeddedWarehouse, type Warehouse } from '../../core/warehouse/index.ts';
 import { ROOT, runAegis } from '../harness/cli.ts';
-import { startTestNats, TEST_STREAMS, tempDir } from '../harness/index.ts';
+import { freePort, startTestNats, TEST_STREAMS, tempDir } from '../harness/index.ts';
 
 const MIGRATIONS = join(ROOT, 'schemas', 'clickhouse');
 
@@ -21,15 +21,6 @@ const STREAM_YAML = `nats:
 `;
 
 const byName = (results: CheckResult[], name: string) => results.find((r) => r.name === name)!;
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('aegis doctor', () => {
   let nats: Awaited<ReturnType<typeof startTestNats>>;

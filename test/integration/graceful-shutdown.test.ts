@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApiKeyStore } from '../../api/auth/index.ts';
@@ -20,10 +18,9 @@ import { createTelemetryPublisher } from '../../ingest/publisher.ts';
 import { createPlatform, HOUR_MS } from '../../ingest/simulator/index.ts';
 import { createIngestWriter } from '../../ingest/writer/index.ts';
 import { loadDefinitions } from '../../scoring/service/definitions.ts';
-import { startTestNats, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
-import { fingerprint, METRIC_ROWS_SQL, makePoints, waitFor } from '../harness/telemetry.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { cliEnv, ROOT } from '../harness/cli.ts';
+import { freePort, startTestNats, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
+import { fingerprint, METRIC_ROWS_SQL, makePoints, waitFor, writerDrained } from '../harness/telemetry.ts';
 
 /** How long a role may take here from SIGTERM to exit: less than the 30 s each component may take, so a
  *  stop that waits for its deadline instead of finishing its work fails. */
@@ -44,8 +41,8 @@ interface RoleProcess {
 
 /** Starts `node bin/aegis.js run <role>` with `env` on top of a clean environment. */
 function runRole(role: string, env: Record<string, string>): RoleProcess {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, AEGIS_LOG_LEVEL: 'info', ...env };
-  delete childEnv.AEGIS_CLICKHOUSE_URL; // the embedded engine under the role's data dir
+  // None of the shell's AEGIS_* (AEGIS_CLICKHOUSE_URL above all: each role uses the embedded engine under its data dir).
+  const childEnv = cliEnv({ AEGIS_LOG_LEVEL: 'info', ...env });
   const child = spawn(process.execPath, ['bin/aegis.js', 'run', role], { cwd: ROOT, env: childEnv });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -77,15 +74,6 @@ function runRole(role: string, env: Record<string, string>): RoleProcess {
       }
     },
   };
-}
-
-/** A TCP port free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** Opens a role's embedded store in this process, runs `fn`, and closes it so the role can open it. */
@@ -210,10 +198,7 @@ describe('graceful shutdown: SIGTERM with work in flight loses nothing', () => {
 
     const second = role('ingest-writer', dataDir, yaml);
     await second.logged(/ingest-writer running/);
-    await waitFor(async () => {
-      const p = await nats.bus.consumerPending('TELEMETRY', 'ingest-writer');
-      return p.pending === 0 && p.ackPending === 0;
-    }, 30_000);
+    await waitFor(() => writerDrained(nats.bus, 'ingest-writer'), 30_000);
     expect(await second.terminate(), second.output()).toBe(0);
 
     await withStore(dataDir, async (wh) => {
@@ -347,10 +332,7 @@ describe('graceful shutdown: SIGTERM with work in flight loses nothing', () => {
       await writer.start();
       const publisher = createTelemetryPublisher({ bus: nats.bus, source: 'simulator' });
       for (const [kind, records] of Object.entries(generated)) await publisher.publish(kind as never, records as never);
-      await waitFor(async () => {
-        const p = await nats.bus.consumerPending('TELEMETRY', 'scorer-seed');
-        return p.pending === 0 && p.ackPending === 0;
-      }, 30_000);
+      await waitFor(() => writerDrained(nats.bus, 'scorer-seed'), 30_000);
       await writer.stop();
       expect(await count(wh, 'SELECT count() AS n FROM metrics')).toBe(generated.metrics.length);
     });

@@ -10,9 +10,10 @@ import type { SimulatorFeed } from '../../ingest/collectors/simulator-feed.ts';
 import { simulatedPlatformConfig } from '../../ingest/components.ts';
 import { createPlatform, HOUR_MS } from '../../ingest/simulator/index.ts';
 import type { Scorer } from '../../scoring/service/scorer.ts';
+import { postGraphql } from '../harness/graphql.ts';
 import { TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
 import { type SimulatedStack, startSimulatedStack } from '../harness/stack.ts';
-import { waitFor } from '../harness/telemetry.ts';
+import { waitFor, writerDrained } from '../harness/telemetry.ts';
 
 const MINUTE_MS = 60_000;
 /** Debian's Chromium, driven by playwright-core (no downloaded browser). */
@@ -60,12 +61,7 @@ describe('overview page in Chromium', () => {
   const clock = () => now;
 
   async function gql(token: string, query: string, variables?: Record<string, unknown>): Promise<Data> {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: Data; errors?: { message: string }[] };
+    const body = await postGraphql(server.url, query, { token, variables });
     if (body.errors?.length) throw new Error(body.errors[0]!.message);
     return body.data!;
   }
@@ -116,11 +112,10 @@ describe('overview page in Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM });
 
     now = T0 + HOUR_MS;
-    await waitFor(async () => {
-      if (feed.progress().generatedUntilMs < now) return false;
-      const p = await nats.bus.consumerPending('TELEMETRY', config.writer.durable);
-      return p.pending === 0 && p.ackPending === 0;
-    }, 60_000);
+    await waitFor(
+      async () => feed.progress().generatedUntilMs >= now && (await writerDrained(nats.bus, config.writer.durable)),
+      60_000,
+    );
     for (const at of [T0 + 20 * MINUTE_MS, T0 + 40 * MINUTE_MS, T0 + HOUR_MS]) await scorer.runOnce(at);
 
     const make = async (name: string, role: string) =>

@@ -1,22 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTelemetryPublisher } from '../../ingest/publisher.ts';
-import { startTestNats, tempDir } from '../harness/index.ts';
+import { cliEnv, ROOT } from '../harness/cli.ts';
+import { freePort, startTestNats, tempDir } from '../harness/index.ts';
 import { makePoints, waitFor } from '../harness/telemetry.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const POINTS = 120;
-
-/** A port free right now (the OS picks it; the child binds it moments later). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** `fetch` that answers undefined instead of throwing while the server is not up (yet, or any more). */
 const tryFetch = (url: string) => fetch(url).catch(() => undefined);
@@ -37,14 +26,12 @@ describe('aegis run ingest-writer', () => {
   }, async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    const env = cliEnv({
       AEGIS_DATA_DIR: dir.path,
       AEGIS_NATS_URL: nats.server.url,
       AEGIS_METRICS_PORT: String(port),
       AEGIS_LOG_LEVEL: 'info',
-    };
-    for (const key of ['AEGIS_CLICKHOUSE_URL', 'AEGIS_CONFIG', 'AEGIS_METRICS_HOST']) delete env[key];
+    });
     const child = spawn(process.execPath, ['bin/aegis.js', 'run', 'ingest-writer'], { cwd: ROOT, env });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));

@@ -13,7 +13,7 @@ import { writeSimulatorDefinitions } from '../../scoring/service/definitions.ts'
 import { type PassResult, runScoringPass } from '../../scoring/service/pass.ts';
 import { passSettings } from '../../scoring/service/scorer.ts';
 import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
-import { waitFor } from '../harness/telemetry.ts';
+import { waitFor, writerDrained } from '../harness/telemetry.ts';
 
 const HOUR = 3_600_000;
 // The current hour, so the raw tables' TTL keeps everything the simulator backfills.
@@ -51,13 +51,7 @@ describe('scoring service on the real pipeline', () => {
     await feed.start();
     await feed.backfilled();
     await feed.stop();
-    await waitFor(
-      async () =>
-        (await nats.bus.consumerPending('TELEMETRY', TEST_WRITER_CONFIG.durable)).pending === 0 &&
-        (await nats.bus.consumerPending('TELEMETRY', TEST_WRITER_CONFIG.durable)).ackPending === 0,
-      120_000,
-      200,
-    );
+    await waitFor(() => writerDrained(nats.bus, TEST_WRITER_CONFIG.durable), 120_000, 200);
     const defs = writeSimulatorDefinitions(dir.path, PLATFORM);
     const catalog = loadCatalog(defs.catalogDir);
     deps = { warehouse: wh, bus: nats.bus, logger: silentLogger(), catalog, slos: loadSlos(defs.sloDir, catalog) };

@@ -15,8 +15,9 @@ import { createIngestWriter, type IngestWriter } from '../../ingest/writer/index
 import type { MetricPointInput } from '../../schemas/index.ts';
 import { loadCatalog, loadSlos } from '../../scoring/catalog/index.ts';
 import { createScorer, type Scorer } from '../../scoring/service/scorer.ts';
+import { postGraphql } from '../harness/graphql.ts';
 import { startTestNats, startTestWarehouse, TEST_WRITER_CONFIG, tempDir } from '../harness/index.ts';
-import { makePoints, waitFor } from '../harness/telemetry.ts';
+import { makePoints, waitFor, writerDrained } from '../harness/telemetry.ts';
 
 /** Valid points published, in messages of BATCH_RECORDS records (plus one malformed record). */
 const POINTS = 250;
@@ -79,19 +80,11 @@ describe('self-metrics and request ids', () => {
     query: string,
     options: { token?: string | null; variables?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ) => {
-    const token = options.token === undefined ? adminToken : options.token;
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...options.headers,
-      },
-      body: JSON.stringify({ query, variables: options.variables }),
+    const r = await postGraphql(server.url, query, {
+      ...options,
+      token: options.token === undefined ? adminToken : options.token,
     });
-    // biome-ignore lint/suspicious/noExplicitAny: GraphQL answers are checked by shape
-    const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
-    return { status: res.status, requestId: res.headers.get('x-request-id'), ...body };
+    return { ...r, requestId: r.headers.get('x-request-id') };
   };
   const scrape = async () => parseExposition(await (await fetch(`${server.url}/metrics`)).text());
 
@@ -112,10 +105,12 @@ describe('self-metrics and request ids', () => {
     publishedMessages = sent.messages;
     // A whole message that is not JSON: refused before any record is read.
     await nats.bus.publish('aegis.telemetry.metrics.selftest', 'not json', { msgId: 'selftest-garbage' });
-    await waitFor(async () => {
-      const p = await nats.bus.consumerPending('TELEMETRY', TEST_WRITER_CONFIG.durable);
-      return p.pending === 0 && p.ackPending === 0 && (writer.stats().rowsInserted.metrics ?? 0) === POINTS;
-    }, 60_000);
+    await waitFor(
+      async () =>
+        (await writerDrained(nats.bus, TEST_WRITER_CONFIG.durable)) &&
+        (writer.stats().rowsInserted.metrics ?? 0) === POINTS,
+      60_000,
+    );
 
     const catalog = loadCatalog('./catalog');
     scorer = createScorer(config.scoring, {
