@@ -1,8 +1,7 @@
 import { Field, GraphQLISODateTime, Int, ObjectType } from 'type-graphql';
 import type { InsightRow, RecommendationRow } from '../../../scoring/insights/types.ts';
-import type { Evidence as ScoringEvidence } from '../../../scoring/types.ts';
+import { rowToInsight, rowToRecommendation } from '../queries/insight-reads.ts';
 import { Insight, Recommendation } from '../queries/insight-types.ts';
-import { toEvidence } from '../queries/score-types.ts';
 import { Action, AuditLogRecord } from './types.ts';
 
 @ObjectType({ description: 'A recommendation event from the EVENTS stream.' })
@@ -65,53 +64,22 @@ export class AuditAppended {
 }
 
 type Row = Record<string, unknown>;
-const evidence = (v: unknown) =>
-  (Array.isArray(v) ? v : typeof v === 'string' ? (JSON.parse(v) as unknown[]) : []).map((e) =>
-    toEvidence(e as Partial<ScoringEvidence>),
-  );
-const date = (v: unknown) => new Date(Number(v));
 
-/** An insight row (stored, or as published with its evidence parsed) as the read side's Insight. */
+/** An insight row (stored, or as published with its evidence parsed; times as epoch ms under `started_at`…)
+ *  as the read side's Insight. */
 export function toInsight(r: InsightRow | Row): Insight {
   const row = r as Row;
-  return {
-    id: String(row.id),
-    kind: row.kind as Insight['kind'],
-    severity: row.severity as Insight['severity'],
-    status: row.status as Insight['status'],
-    subject: String(row.subject),
-    service: String(row.service),
-    team: String(row.team),
-    title: String(row.title),
-    summary: String(row.summary),
-    score: Number(row.score),
-    evidence: evidence(row.evidence),
-    startedAt: date(row.started_at),
-    openedAt: date(row.opened_at),
-    updatedAt: date(row.updated_at),
-    resolvedAt: row.resolved_at === null || row.resolved_at === undefined ? null : date(row.resolved_at),
-  };
+  return rowToInsight({
+    ...row,
+    started: row.started_at,
+    opened: row.opened_at,
+    updated: row.updated_at,
+    resolved: row.resolved_at,
+  });
 }
 
 /** A recommendation row (stored, or as published) as the read side's Recommendation. */
 export function toRecommendation(r: RecommendationRow | Row): Recommendation {
   const row = r as Row;
-  return {
-    id: String(row.id),
-    insightId: String(row.insight_id),
-    type: row.type as Recommendation['type'],
-    status: row.status as Recommendation['status'],
-    subject: String(row.subject),
-    service: String(row.service),
-    team: String(row.team),
-    title: String(row.title),
-    rationale: String(row.rationale),
-    impactUsdMonth: Number(row.impact_usd_month),
-    impactRisk: String(row.impact_risk),
-    confidence: Number(row.confidence),
-    heldReason: String(row.held_reason ?? ''),
-    evidence: evidence(row.evidence),
-    createdAt: date(row.created_at),
-    updatedAt: date(row.updated_at),
-  };
+  return rowToRecommendation({ ...row, created: row.created_at, updated: row.updated_at });
 }

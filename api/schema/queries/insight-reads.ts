@@ -20,9 +20,15 @@ export interface RowFilter {
 }
 
 type Row = Record<string, unknown>;
-const evidenceOf = (text: unknown) => parseJson<Partial<ScoringEvidence>[]>(String(text ?? '[]'), []).map(toEvidence);
+/** Evidence as stored (JSON text) or as published (parsed). */
+const evidenceOf = (v: unknown) =>
+  (Array.isArray(v)
+    ? (v as Partial<ScoringEvidence>[])
+    : parseJson<Partial<ScoringEvidence>[]>(String(v ?? '[]'), [])
+  ).map(toEvidence);
 
-function toInsight(r: Row): Insight {
+/** A row of INSIGHT_COLUMNS (times as epoch ms under `started`…) as the read side's Insight. */
+export function rowToInsight(r: Row): Insight {
   return {
     id: String(r.id),
     kind: r.kind as Insight['kind'],
@@ -42,7 +48,9 @@ function toInsight(r: Row): Insight {
   };
 }
 
-function toRecommendation(r: Row): Recommendation {
+/** A row of RECOMMENDATION_COLUMNS (times as epoch ms under `created`, `updated`) as the read side's
+ *  Recommendation. */
+export function rowToRecommendation(r: Row): Recommendation {
   return {
     id: String(r.id),
     insightId: String(r.insight_id),
@@ -56,7 +64,7 @@ function toRecommendation(r: Row): Recommendation {
     impactUsdMonth: Number(r.impact_usd_month),
     impactRisk: String(r.impact_risk),
     confidence: Number(r.confidence),
-    heldReason: String(r.held_reason),
+    heldReason: String(r.held_reason ?? ''),
     evidence: evidenceOf(r.evidence),
     createdAt: new Date(Number(r.created)),
     updatedAt: new Date(Number(r.updated)),
@@ -90,7 +98,7 @@ export async function readInsightPage(wh: Warehouse, f: RowFilter, first: number
     params,
   );
   return toConnection(
-    rows.map(toInsight),
+    rows.map(rowToInsight),
     first,
     (i) => [i.openedAt.getTime(), i.id],
     (i) => i,
@@ -103,7 +111,7 @@ export async function readInsightsByIds(wh: Warehouse, ids: readonly string[], f
     `SELECT ${INSIGHT_COLUMNS} FROM insights FINAL ${and(['id IN {ids:Array(String)}', ...f.where])}`,
     { ...f.params, ids },
   );
-  return rows.map(toInsight);
+  return rows.map(rowToInsight);
 }
 
 /** One page of recommendations (latest versions), newest first. */
@@ -121,7 +129,7 @@ export async function readRecommendationPage(wh: Warehouse, f: RowFilter, first:
     params,
   );
   return toConnection(
-    rows.map(toRecommendation),
+    rows.map(rowToRecommendation),
     first,
     (r) => [r.createdAt.getTime(), r.id],
     (r) => r,
@@ -140,5 +148,5 @@ export async function readRecommendationsBy(
      ${and([`${column} IN {keys:Array(String)}`, ...f.where])} ORDER BY created_at, id`,
     { ...f.params, keys },
   );
-  return rows.map(toRecommendation);
+  return rows.map(rowToRecommendation);
 }
