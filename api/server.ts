@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HeaderMap } from '@apollo/server';
 import type { Component, ComponentState } from '../core/lifecycle.ts';
 import type { Registry } from '../core/metrics.ts';
+import { httpUrl, listen, send } from '../core/ops-server.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { createApollo, type RequestState, requestStore } from './apollo.ts';
 import type { ApiKeyStore } from './auth/keys.ts';
@@ -207,7 +207,7 @@ export function createApiServer(params: ApiServerParams): ApiServer {
       return port;
     },
     get url() {
-      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      return httpUrl(config.host, port);
     },
     async start() {
       if (state !== 'idle') return;
@@ -234,14 +234,7 @@ export function createApiServer(params: ApiServerParams): ApiServer {
           metrics,
           logger,
         });
-        await new Promise<void>((resolve, reject) => {
-          http!.once('error', reject);
-          http!.listen(config.port, config.host, () => {
-            http!.off('error', reject);
-            resolve();
-          });
-        });
-        port = (http.address() as AddressInfo).port;
+        port = await listen(http, config.port, config.host);
         state = 'running';
         logger.info({ url: `${server.url}${GRAPHQL_PATH}` }, 'API listening');
       } catch (err) {
@@ -275,10 +268,4 @@ export function createApiServer(params: ApiServerParams): ApiServer {
     },
   };
   return server;
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.statusCode = status;
-  res.setHeader('content-type', type);
-  res.end(body);
 }

@@ -49,20 +49,7 @@ export function createOpsServer(params: OpsServerParams): OpsServer {
   let http: Server | undefined;
   let port = 0;
 
-  async function readiness(): Promise<{ ready: boolean; checks: OpsCheckResult[] }> {
-    const checks = await Promise.all(
-      Object.entries(params.checks).map(async ([name, probe]): Promise<OpsCheckResult> => {
-        try {
-          await withTimeout(probe(), timeoutMs);
-          return { name, ok: true };
-        } catch (err) {
-          logger.warn({ check: name, err: messageOf(err) }, 'readiness check failed');
-          return { name, ok: false, reason: `${name} is not ready` };
-        }
-      }),
-    );
-    return { ready: checks.every((c) => c.ok), checks };
-  }
+  const readiness = () => runChecks(params.checks, timeoutMs, logger, (name) => `${name} is not ready`);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -91,19 +78,13 @@ export function createOpsServer(params: OpsServerParams): OpsServer {
       return port;
     },
     get url() {
-      return `http://${params.host.includes(':') ? `[${params.host}]` : params.host}:${port}`;
+      return httpUrl(params.host, port);
     },
     async start() {
       if (state !== 'idle') return;
       http = createServer({ requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => void handle(req, res));
       try {
-        await new Promise<void>((resolve, reject) => {
-          http!.once('error', reject);
-          http!.listen(params.port, params.host, () => {
-            http!.off('error', reject);
-            resolve();
-          });
-        });
+        port = await listen(http, params.port, params.host);
       } catch (err) {
         state = 'failed';
         const code = (err as NodeJS.ErrnoException).code;
@@ -114,7 +95,6 @@ export function createOpsServer(params: OpsServerParams): OpsServer {
           );
         throw err;
       }
-      port = (http.address() as AddressInfo).port;
       state = 'running';
       logger.info({ url: server.url }, 'health and metrics listening (/healthz, /readyz, /metrics)');
     },
@@ -135,7 +115,48 @@ export function createOpsServer(params: OpsServerParams): OpsServer {
   return server;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
+/** Runs named checks at once, each within `timeoutMs`. One that throws or times out fails with
+ *  `unready(name)`, a reason naming no host or credential (the real error goes to the log only); one
+ *  that resolves to a string fails with that reason. Every check passing makes `ready`. */
+export async function runChecks<N extends string>(
+  checks: Record<N, () => Promise<unknown>>,
+  timeoutMs: number,
+  logger: Logger,
+  unready: (name: N) => string,
+): Promise<{ ready: boolean; checks: (OpsCheckResult & { name: N })[] }> {
+  const results = await Promise.all(
+    (Object.entries(checks) as [N, () => Promise<unknown>][]).map(async ([name, probe]) => {
+      try {
+        const reason = await withTimeout(probe(), timeoutMs);
+        return typeof reason === 'string' ? { name, ok: false, reason } : { name, ok: true };
+      } catch (err) {
+        logger.warn({ check: name, err: messageOf(err) }, 'readiness check failed');
+        return { name, ok: false, reason: unready(name) };
+      }
+    }),
+  );
+  return { ready: results.every((c) => c.ok), checks: results };
+}
+
+/** Starts `http` listening on `host:port` (0 picks a free port) and resolves to the port bound; a
+ *  listen error (a port already taken) rejects. */
+export async function listen(http: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  return (http.address() as AddressInfo).port;
+}
+
+/** `http://host:port`, an IPv6 host in brackets. */
+export const httpUrl = (host: string, port: number): string =>
+  `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+/** Ends `res` with `status` and a `type` body. */
+export function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.statusCode = status;
   res.setHeader('content-type', type);
   res.end(body);
