@@ -6,6 +6,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../core/logger.ts';
 import type { ApiMetrics } from './api-metrics.ts';
+import { rateLimitKey } from './apollo.ts';
 import type { ApiKeyStore } from './auth/keys.ts';
 import { type ApiPrincipal, can } from './auth/permissions.ts';
 import type { ApiLimits } from './config.ts';
@@ -137,12 +138,13 @@ export function attachSubscriptionServer(params: {
             operationName: payload.operationName,
             maxCost: limits.maxCost,
           });
-          const decision = limiter.consume(`key:${principal.keyId}`, cost);
+          const contextValue: ApiServerContext = { requestId, principal, services, keys, loaders: new Map() };
+          // The same bucket as the key's HTTP requests.
+          const decision = limiter.consume(rateLimitKey(contextValue, undefined), cost);
           if (!decision.allowed) {
             metrics.rateLimited();
             return [rateLimitedError(cost, decision.remaining, decision.retryAfterSec)];
           }
-          const contextValue: ApiServerContext = { requestId, principal, services, keys, loaders: new Map() };
           return {
             schema,
             document,
