@@ -18,8 +18,8 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-/** A Relay connection type over `node`: `edges { cursor node }`, `nodes`, `pageInfo`, `totalCount`
- *  (when cheap). @example @ObjectType() class ServiceConnection extends Connection(Service) {} */
+/** A Relay connection type over `node`: `edges { cursor node }`, `nodes`, `pageInfo` (no `totalCount`).
+ *  @example @ObjectType() class ServiceConnection extends Connection(Service) {} */
 export function Connection<T extends object>(node: ClassType<T>) {
   @ObjectType(`${node.name}Edge`)
   class Edge {
