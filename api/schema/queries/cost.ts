@@ -7,7 +7,7 @@ import { timeRange } from './common.ts';
 import { readCost, readCostForecast, readIdleResources } from './cost-reads.ts';
 import { CostForecast, CostGroupBy, CostRow, Granularity, IdleWaste } from './cost-types.ts';
 import { readsOf, requestNow } from './loaders.ts';
-import { scopeTeam, teamConditions, teamOfService } from './scope.ts';
+import { equalsConditions, scopeTeam, teamConditions, teamOfService } from './scope.ts';
 import { budgetOf } from './teams.ts';
 
 const DAY_MS = 86_400_000;
@@ -34,19 +34,8 @@ export class CostResolver {
   ): Promise<CostRow[]> {
     const g = granularity ?? Granularity.DAY;
     const range = timeRange(from, to, requestNow(ctx), RANGES[g].defaultMs, RANGES[g].maxMs);
-    const { where, params } = teamConditions(ctx, team);
-    const extra: Record<string, unknown> = {};
-    if (service !== null && service !== undefined) {
-      where.push('service = {service:String}');
-      extra.service = service;
-    }
-    return readCost(readsOf(ctx), {
-      groupBy,
-      granularity: g,
-      range,
-      where,
-      params: { ...params, ...extra },
-    });
+    const { where, params } = equalsConditions(ctx, team, { service });
+    return readCost(readsOf(ctx), { groupBy, granularity: g, range, where, params });
   }
 
   @Authorized('read')

@@ -13,22 +13,16 @@ import {
   Recommendation,
 } from './insight-types.ts';
 import { groupBy, loader, readsOf } from './loaders.ts';
-import { teamConditions } from './scope.ts';
+import { equalsConditions, teamConditions } from './scope.ts';
 
 /** The insight conditions of a filter plus the key's team scope, all bound parameters. */
 export function insightFilter(ctx: ApiContext, f: InsightFilter | null | undefined): RowFilter {
-  const { where, params } = teamConditions(ctx, f?.team);
-  const out: RowFilter = { where, params };
-  const add = (column: string, name: string, value: string | null | undefined) => {
-    if (value === null || value === undefined) return;
-    out.where.push(`${column} = {${name}:String}`);
-    out.params[name] = value;
-  };
-  add('status', 'status', f?.status);
-  add('severity', 'severity', f?.severity);
-  add('kind', 'kind', f?.kind);
-  add('service', 'service', f?.service);
-  return out;
+  return equalsConditions(ctx, f?.team, {
+    status: f?.status,
+    severity: f?.severity,
+    kind: f?.kind,
+    service: f?.service,
+  });
 }
 
 /** Insights and findings (latest versions), within the key's team scope. */

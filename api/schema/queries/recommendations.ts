@@ -6,21 +6,11 @@ import { pageSize } from '../connection.ts';
 import { type RowFilter, readInsightsByIds, readRecommendationPage, readRecommendationsBy } from './insight-reads.ts';
 import { Insight, Recommendation, RecommendationConnection, RecommendationFilter } from './insight-types.ts';
 import { loader, readsOf } from './loaders.ts';
-import { teamConditions } from './scope.ts';
+import { equalsConditions, teamConditions } from './scope.ts';
 
 /** The recommendation conditions of a filter plus the key's team scope, all bound parameters. */
 function recommendationFilter(ctx: ApiContext, f: RecommendationFilter | null | undefined): RowFilter {
-  const out: RowFilter = teamConditions(ctx, f?.team);
-  for (const [column, value] of [
-    ['status', f?.status],
-    ['type', f?.type],
-    ['service', f?.service],
-  ] as const) {
-    if (value === null || value === undefined) continue;
-    out.where.push(`${column} = {${column}:String}`);
-    out.params[column] = value;
-  }
-  return out;
+  return equalsConditions(ctx, f?.team, { status: f?.status, type: f?.type, service: f?.service });
 }
 
 /** Recommendations (latest versions), within the key's team scope. */

@@ -29,14 +29,6 @@ export function servicesByName(catalog: Catalog): readonly CatalogService[] {
   return sorted;
 }
 
-/** Catalogued services the request may see, by name. */
-export function visibleServices(ctx: ApiContext): readonly CatalogService[] {
-  const catalog = ctx.services.catalog();
-  const team = scopeTeam(ctx);
-  const all = servicesByName(catalog);
-  return team === null ? all : all.filter((s) => teamOfService(catalog, s) === team);
-}
-
 /** A visible service by name; another team's service is NOT_FOUND, as if it did not exist. */
 export function requireService(ctx: ApiContext, name: string): CatalogService {
   const catalog = ctx.services.catalog();
@@ -67,4 +59,20 @@ export function teamConditions(
     params.team = requested;
   }
   return { where, params };
+}
+
+/** {@link teamConditions} (`team` column) plus `column = value` for each value given; a null or undefined
+ *  value adds no condition. */
+export function equalsConditions(
+  ctx: ApiContext,
+  team: string | null | undefined,
+  values: Record<string, string | null | undefined>,
+): { where: string[]; params: Record<string, string> } {
+  const out = teamConditions(ctx, team);
+  for (const [column, value] of Object.entries(values)) {
+    if (value === null || value === undefined) continue;
+    out.where.push(`${column} = {${column}:String}`);
+    out.params[column] = value;
+  }
+  return out;
 }

@@ -48,7 +48,7 @@ export function toService(catalog: Catalog, s: CatalogService): Service {
 const servicesOfCatalog = new WeakMap<Catalog, readonly Service[]>();
 
 /** Every service of a catalog as `Service`, by name: built once per catalog, shared (read-only) by requests. */
-function catalogServices(catalog: Catalog): readonly Service[] {
+export function catalogServices(catalog: Catalog): readonly Service[] {
   let list = servicesOfCatalog.get(catalog);
   if (!list) {
     list = Object.freeze(servicesByName(catalog).map((s) => Object.freeze(toService(catalog, s))));

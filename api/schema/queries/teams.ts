@@ -16,11 +16,11 @@ import { NotFoundError } from '../../../core/errors.ts';
 import type { CatalogTeam } from '../../../scoring/catalog/index.ts';
 import type { ApiContext } from '../../context.ts';
 import { selects } from './common.ts';
-import { byName, scopeTeam, teamOfService, visibleServices } from './scope.ts';
+import { byName, scopeTeam } from './scope.ts';
 import { latestScores, scoreSeries } from './score-loaders.ts';
 import { Score, ScoreDimension, ScoreSeries } from './score-types.ts';
 import { ServiceConnection, Team, TeamConnection } from './service-types.ts';
-import { pageByName, toService } from './services.ts';
+import { catalogServices, pageByName } from './services.ts';
 
 /** A team's monthly budget: the configuration's, else the catalog's annotation. */
 export function budgetOf(ctx: ApiContext, team: string): number | null {
@@ -71,10 +71,10 @@ export class TeamResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): ServiceConnection {
-    const catalog = ctx.services.catalog();
-    const mine = visibleServices(ctx)
-      .filter((s) => teamOfService(catalog, s) === team.name)
-      .map((s) => toService(catalog, s));
+    const scoped = scopeTeam(ctx);
+    const mine = catalogServices(ctx.services.catalog()).filter(
+      (s) => s.team === team.name && (scoped === null || s.team === scoped),
+    );
     return pageByName(mine, first, after);
   }
 
