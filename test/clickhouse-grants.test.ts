@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { auditTable } from '../control/audit/rows.ts';
+import { migrationTables } from '../core/warehouse/index.ts';
 import { TABLES } from '../ingest/writer/index.ts';
 import { ROOT } from './harness/cli.ts';
 import { tempDir } from './harness/index.ts';
@@ -62,15 +63,6 @@ function privilegesOn(user: User, table: string): string[] {
   return [...held].sort();
 }
 
-/** Tables the migrations create. */
-function schemaTables(): string[] {
-  const dir = join(ROOT, 'schemas/clickhouse');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)])
-    .map((m) => m[1]!);
-}
-
 /** Source of the code the roles run, without tests. */
 function runtimeSources(): { file: string; text: string }[] {
   const walk = (dir: string): string[] =>
@@ -93,7 +85,7 @@ const user = (name: string) => {
   if (!u) throw new Error(`${USERS_FILE} has no user ${name}`);
   return u;
 };
-const tables = schemaTables();
+const tables = migrationTables();
 const sources = runtimeSources();
 
 describe('ClickHouse users and grants', () => {

@@ -6,7 +6,8 @@ import type { Warehouse } from './warehouse.ts';
 
 export type { EmbeddedWarehouseParams } from './embedded.ts';
 export { warehouseError } from './errors.ts';
-export { type MigrationResult, migrate } from './migrate.ts';
+export { MIGRATIONS_DIR, type MigrationResult, migrate, migrationTables } from './migrate.ts';
+export { type ChangedMigration, type MigrationStatus, migrationStatus } from './migration-status.ts';
 export { openServerWarehouse, redactUrl, type ServerWarehouseParams } from './server.ts';
 export {
   INSERT_SETTINGS,

@@ -90,6 +90,13 @@ export function readMigrations(dir: string): Migration[] {
   });
 }
 
+/** The tables the migrations in `dir` create, in order. */
+export function migrationTables(dir: string = MIGRATIONS_DIR): string[] {
+  return readMigrations(dir).flatMap((m) =>
+    m.statements.flatMap((s) => [...s.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].map((t) => t[1]!)),
+  );
+}
+
 /** Splits a SQL file on `;` at the end of a line, dropping `--` comment lines. */
 function splitStatements(text: string): string[] {
   const body = text

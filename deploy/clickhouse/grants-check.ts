@@ -11,17 +11,22 @@
  * unchanged. One user per process: every session of the process must carry that config.
  * test/clickhouse-grants.test.ts drives it.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { createApiKeyStore } from '../../api/auth/keys.ts';
 import { createAuditLog, generateAuditKey, trustedKeysOf, verifyAuditLog } from '../../control/audit/index.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { INSERT_SETTINGS, migrate, toJsonEachRow, type Warehouse } from '../../core/warehouse/index.ts';
+import {
+  INSERT_SETTINGS,
+  migrate,
+  migrationTables,
+  toJsonEachRow,
+  type Warehouse,
+} from '../../core/warehouse/index.ts';
 
 /** The users file the compose deployment mounts. */
 const USERS_FILE = new URL('./users.d/aegis.xml', import.meta.url);
-const SCHEMAS_DIR = new URL('../../schemas/clickhouse/', import.meta.url);
 
 /** One check: `ok` when the statement did what the grants intend (ran, or was refused). */
 interface GrantCheck {
@@ -112,14 +117,6 @@ async function refused(checks: GrantCheck[], wh: Warehouse, sql: string): Promis
     const code = codeOf(err);
     checks.push({ name: sql, ok: code !== undefined && REFUSED.has(code), code });
   }
-}
-
-/** Tables the migrations create, from their text (what a user must be granted, not what it can see). */
-function schemaTables(): string[] {
-  return readdirSync(SCHEMAS_DIR)
-    .filter((f) => f.endsWith('.sql'))
-    .flatMap((f) => [...readFileSync(new URL(f, SCHEMAS_DIR), 'utf8').matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)])
-    .map((m) => m[1]!);
 }
 
 /** Statements no AEGIS user may run on the audit table. */
@@ -215,7 +212,7 @@ async function checkRuntime(wh: Warehouse, checks: GrantCheck[]): Promise<void> 
 }
 
 async function checkGrafana(wh: Warehouse, checks: GrantCheck[]): Promise<void> {
-  for (const table of schemaTables().filter((t) => t !== 'api_keys'))
+  for (const table of migrationTables().filter((t) => t !== 'api_keys'))
     await allowed(checks, `SELECT FROM ${table}`, () => wh.query(`SELECT count() AS n FROM ${table}`));
   // The plugin sets the query timeout on every query: allowed under the read-only profile, up to its cap.
   await allowed(checks, 'SELECT with max_execution_time', () =>
