@@ -1,10 +1,6 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { OPS_CHECK_TIMEOUT_MS, runChecks } from '../core/ops-server.ts';
+import { MIGRATIONS_DIR, migrationStatus } from '../core/warehouse/index.ts';
 import type { ApiServices } from './context.ts';
-
-/** Migrations the code expects, from `schemas/clickhouse/NNN_*.sql`. */
-const MIGRATIONS_DIR = fileURLToPath(new URL('../schemas/clickhouse/', import.meta.url));
 
 /** How long one readiness check may take before it counts as failed, in milliseconds. */
 export const READINESS_TIMEOUT_MS = OPS_CHECK_TIMEOUT_MS;
@@ -47,17 +43,5 @@ export async function pendingMigrations(
   warehouse: ApiServices['warehouse'],
   dir: string = MIGRATIONS_DIR,
 ): Promise<string[]> {
-  const files = readdirSync(dir)
-    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
-    .sort();
-  const tables = await warehouse.query<{ n: number }>(
-    "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'",
-  );
-  if (Number(tables[0]?.n ?? 0) === 0) return files.map((f) => f.replace(/\.sql$/, ''));
-  const applied = new Set(
-    (await warehouse.query<{ version: number }>('SELECT DISTINCT version FROM schema_migrations')).map((r) =>
-      Number(r.version),
-    ),
-  );
-  return files.filter((f) => !applied.has(Number(f.slice(0, 3)))).map((f) => f.replace(/\.sql$/, ''));
+  return (await migrationStatus(warehouse, dir)).pending;
 }

@@ -1,5 +1,5 @@
-import { type MigrationStatus, migrationStatus } from '../../core/doctor/index.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
+import { type MigrationStatus, migrationStatus } from '../../core/warehouse/index.ts';
 import { type CheckResult, result } from './check.ts';
 
 /** Judges the migration status: a changed migration or a pending one fails (roles expect every table

@@ -1,7 +1,7 @@
 /** What `aegis doctor` reads from NATS, ClickHouse and the embedded mode's run files; judging what
  *  it found is the CLI's business (cli/doctor). Nothing here changes a server. */
+
 export { type AdvertisedNats, advertisedNats, embeddedEngineHolder, natsServerVersion } from './embedded.ts';
-export { type ChangedMigration, type MigrationStatus, migrationStatus } from './migration-status.ts';
 export {
   type ConsumerProbe,
   type NatsProbe,

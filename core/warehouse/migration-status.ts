@@ -1,6 +1,6 @@
-// Deep import: the doctor reads the migration files exactly as `migrate` does (same names, same checksums).
-import { MIGRATIONS_DIR, readMigrations } from '../warehouse/migrate.ts';
-import type { Warehouse } from '../warehouse/warehouse.ts';
+// Read exactly as `migrate` reads them: same names, same checksums.
+import { MIGRATIONS_DIR, readMigrations } from './migrate.ts';
+import type { Warehouse } from './warehouse.ts';
 
 /** A migration whose file no longer hashes to the checksum recorded when it was applied. */
 export interface ChangedMigration {
