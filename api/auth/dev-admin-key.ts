@@ -1,5 +1,5 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ApiKeyStore } from './keys.ts';
 
 /** The development admin key of embedded mode. */
@@ -12,6 +12,9 @@ export interface DevAdminKey {
   created: boolean;
 }
 
+/** Where the development admin key is kept, under the data directory. */
+export const DEV_ADMIN_KEY_FILE = join('keys', 'dev-admin-api-key');
+
 /** Name of the key `aegis start` creates for local development. */
 export const DEV_ADMIN_KEY_NAME = 'dev-admin';
 
@@ -20,8 +23,8 @@ export const DEV_ADMIN_KEY_NAME = 'dev-admin';
  *  working key on every start. The file holds only the token and is readable by its owner only.
  *  @example const { token } = await ensureDevAdminKey(keys, config.dataDir); */
 export async function ensureDevAdminKey(store: ApiKeyStore, dataDir: string): Promise<DevAdminKey> {
-  const dir = join(dataDir, 'keys');
-  const file = join(dir, 'dev-admin-api-key');
+  const file = join(dataDir, DEV_ADMIN_KEY_FILE);
+  const dir = dirname(file);
   const kept = await readFile(file, 'utf8').then(
     (t) => t.trim(),
     () => '',

@@ -1,5 +1,5 @@
 export { ADMIN_ONLY, authChecker, type Requirement } from './auth-checker.ts';
-export { DEV_ADMIN_KEY_NAME, type DevAdminKey, ensureDevAdminKey } from './dev-admin-key.ts';
+export { DEV_ADMIN_KEY_FILE, DEV_ADMIN_KEY_NAME, type DevAdminKey, ensureDevAdminKey } from './dev-admin-key.ts';
 export {
   type ApiKey,
   type ApiKeyStore,

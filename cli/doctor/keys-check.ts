@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEV_ADMIN_KEY_FILE } from '../../api/auth/dev-admin-key.ts';
 import {
   type AuditHead,
   checkWitnessedHead,
@@ -16,9 +17,6 @@ import { messageOf } from '../../core/errors.ts';
 import type { Warehouse } from '../../core/warehouse/index.ts';
 import { type CheckResult, result } from './check.ts';
 import { KV_WITNESS } from './nats-check.ts';
-
-/** The development admin API key file `aegis start` writes in embedded mode (api/auth/dev-admin-key.ts). */
-export const DEV_ADMIN_KEY_FILE = join('keys', 'dev-admin-api-key');
 
 /** Mode bits of a file, or undefined when it does not exist. */
 function modeOf(file: string): number | undefined {
