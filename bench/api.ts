@@ -17,6 +17,7 @@ import { migrate, openEmbeddedWarehouse } from '../core/warehouse/index.ts';
 import { buildIngestWriter } from '../ingest/components.ts';
 import { createTelemetryPublisher } from '../ingest/publisher.ts';
 import { buildScorer } from '../scoring/components.ts';
+import { postGraphql } from '../test/harness/graphql.ts';
 import { startTestNats, tempDir } from '../test/harness/index.ts';
 import { seedPlatformStore, type TelemetrySink } from './seed-platform.ts';
 
@@ -188,13 +189,8 @@ try {
 
   // Every query must answer without errors before it is measured.
   for (const [name, query] of Object.entries(QUERIES)) {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: query.replace('SERVICE', service) }),
-    });
-    const body = (await res.json()) as { errors?: unknown[] };
-    if (body.errors) throw new Error(`${name} failed: ${JSON.stringify(body.errors)}`);
+    const { errors } = await postGraphql(api.server.url, query.replace('SERVICE', service), { token });
+    if (errors) throw new Error(`${name} failed: ${JSON.stringify(errors)}`);
   }
 
   log(`driving ${url} with ${args.connections} connections, ${args.duration} s per query`);
